@@ -1,0 +1,2 @@
+// random kernels: see the README in wasm/.
+export function randomPlaceholder(): i32 { return 0; }
