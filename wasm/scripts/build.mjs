@@ -20,8 +20,6 @@ const common = [
   'stub',
   '--importMemory',
   '--zeroFilledMemory',
-  '--initialMemory',
-  '1',
   '--maximumMemory',
   '65536',
   '--use',

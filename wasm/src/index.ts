@@ -123,9 +123,17 @@ export async function loadKernels(options: LoadKernelsOptions = {}): Promise<Loa
       'loadKernels: the module given is not a Zoo kernel module (it lacks the abiVersion and heapBase exports)',
     );
   }
-  const memory =
-    options.memory ?? new WebAssembly.Memory({ initial: 32, maximum: MAX_PAGES });
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const memory = options.memory ?? new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
+  let instance: WebAssembly.Instance | undefined;
+  // The module declares how much memory its static data needs; grow until it links.
+  for (let attempt = 0; instance === undefined; attempt++) {
+    try {
+      instance = await WebAssembly.instantiate(module, { env: { memory } });
+    } catch (err) {
+      if (!(err instanceof WebAssembly.LinkError) || attempt >= 6) throw err;
+      memory.grow(memory.buffer.byteLength / 65536);
+    }
+  }
   const exports = instance.exports as unknown as KernelExports;
   const abi = exports.abiVersion();
   if (abi !== ABI_VERSION) {

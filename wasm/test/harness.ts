@@ -1,6 +1,11 @@
 // Shared helpers for kernel tests: load a kernel build, bump-allocate from heapBase, copy
 // arrays in and out. Tests hold each SIMD kernel to its scalar reference with these.
-import { type KernelExports, type KernelVariant, loadKernels, relaxedSimdSupported } from '../src/index.js';
+import {
+  type KernelExports,
+  type KernelVariant,
+  loadKernels,
+  relaxedSimdSupported,
+} from '../src/index.js';
 
 export interface Harness {
   k: KernelExports;

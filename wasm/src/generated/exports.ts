@@ -19,47 +19,766 @@ export interface KernelExports {
    */
   isRelaxed(): number;
   /**
-   * assembly/gemm/gemmPlaceholder
-   * @returns `i32`
+   * assembly/gemm/gemm
+   * @param transA `i32`
+   * @param transB `i32`
+   * @param m `i32`
+   * @param n `i32`
+   * @param k `i32`
+   * @param a `usize`
+   * @param lda `i32`
+   * @param b `usize`
+   * @param ldb `i32`
+   * @param c `usize`
+   * @param ldc `i32`
+   * @param bias `usize`
+   * @param act `i32`
+   * @param beta `i32`
    */
-  gemmPlaceholder(): number;
+  gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, bias: number, act: number, beta: number): void;
   /**
-   * assembly/elementwise/elementwisePlaceholder
-   * @returns `i32`
+   * assembly/gemm/gemmRef
+   * @param transA `i32`
+   * @param transB `i32`
+   * @param m `i32`
+   * @param n `i32`
+   * @param k `i32`
+   * @param a `usize`
+   * @param lda `i32`
+   * @param b `usize`
+   * @param ldb `i32`
+   * @param c `usize`
+   * @param ldc `i32`
+   * @param bias `usize`
+   * @param act `i32`
+   * @param beta `i32`
    */
-  elementwisePlaceholder(): number;
+  gemmRef(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, bias: number, act: number, beta: number): void;
   /**
-   * assembly/unary/unaryPlaceholder
-   * @returns `i32`
+   * assembly/elementwise/binarySame
+   * @param op `i32`
+   * @param a `usize`
+   * @param b `usize`
+   * @param out `usize`
+   * @param n `i32`
    */
-  unaryPlaceholder(): number;
+  binarySame(op: number, a: number, b: number, out: number, n: number): void;
   /**
-   * assembly/reduce/reducePlaceholder
-   * @returns `i32`
+   * assembly/elementwise/binarySameRef
+   * @param op `i32`
+   * @param a `usize`
+   * @param b `usize`
+   * @param out `usize`
+   * @param n `i32`
    */
-  reducePlaceholder(): number;
+  binarySameRef(op: number, a: number, b: number, out: number, n: number): void;
   /**
-   * assembly/softmax/softmaxPlaceholder
-   * @returns `i32`
+   * assembly/elementwise/binaryBroadcast
+   * @param op `i32`
+   * @param a `usize`
+   * @param b `usize`
+   * @param out `usize`
+   * @param rank `i32`
+   * @param outShape `usize`
+   * @param aStrides `usize`
+   * @param bStrides `usize`
    */
-  softmaxPlaceholder(): number;
+  binaryBroadcast(op: number, a: number, b: number, out: number, rank: number, outShape: number, aStrides: number, bStrides: number): void;
   /**
-   * assembly/random/randomPlaceholder
-   * @returns `i32`
+   * assembly/elementwise/binaryBroadcastRef
+   * @param op `i32`
+   * @param a `usize`
+   * @param b `usize`
+   * @param out `usize`
+   * @param rank `i32`
+   * @param outShape `usize`
+   * @param aStrides `usize`
+   * @param bStrides `usize`
    */
-  randomPlaceholder(): number;
+  binaryBroadcastRef(op: number, a: number, b: number, out: number, rank: number, outShape: number, aStrides: number, bStrides: number): void;
   /**
-   * assembly/conv/convPlaceholder
-   * @returns `i32`
+   * assembly/elementwise/addInto
+   * @param dst `usize`
+   * @param src `usize`
+   * @param n `i32`
    */
-  convPlaceholder(): number;
+  addInto(dst: number, src: number, n: number): void;
   /**
-   * assembly/pool/poolPlaceholder
-   * @returns `i32`
+   * assembly/elementwise/addIntoRef
+   * @param dst `usize`
+   * @param src `usize`
+   * @param n `i32`
    */
-  poolPlaceholder(): number;
+  addIntoRef(dst: number, src: number, n: number): void;
   /**
-   * assembly/shape/shapePlaceholder
+   * assembly/elementwise/scaleAdd
+   * @param x `usize`
+   * @param out `usize`
+   * @param n `i32`
+   * @param scale `f32`
+   * @param shift `f32`
+   */
+  scaleAdd(x: number, out: number, n: number, scale: number, shift: number): void;
+  /**
+   * assembly/elementwise/scaleAddRef
+   * @param x `usize`
+   * @param out `usize`
+   * @param n `i32`
+   * @param scale `f32`
+   * @param shift `f32`
+   */
+  scaleAddRef(x: number, out: number, n: number, scale: number, shift: number): void;
+  /**
+   * assembly/elementwise/fillF32
+   * @param out `usize`
+   * @param n `i32`
+   * @param value `f32`
+   */
+  fillF32(out: number, n: number, value: number): void;
+  /**
+   * assembly/elementwise/fillF32Ref
+   * @param out `usize`
+   * @param n `i32`
+   * @param value `f32`
+   */
+  fillF32Ref(out: number, n: number, value: number): void;
+  /**
+   * assembly/elementwise/fillI32
+   * @param out `usize`
+   * @param n `i32`
+   * @param value `i32`
+   */
+  fillI32(out: number, n: number, value: number): void;
+  /**
+   * assembly/elementwise/fillI32Ref
+   * @param out `usize`
+   * @param n `i32`
+   * @param value `i32`
+   */
+  fillI32Ref(out: number, n: number, value: number): void;
+  /**
+   * assembly/elementwise/castF32ToI32
+   * @param x `usize`
+   * @param out `usize`
+   * @param n `i32`
+   */
+  castF32ToI32(x: number, out: number, n: number): void;
+  /**
+   * assembly/elementwise/castF32ToI32Ref
+   * @param x `usize`
+   * @param out `usize`
+   * @param n `i32`
+   */
+  castF32ToI32Ref(x: number, out: number, n: number): void;
+  /**
+   * assembly/elementwise/castI32ToF32
+   * @param x `usize`
+   * @param out `usize`
+   * @param n `i32`
+   */
+  castI32ToF32(x: number, out: number, n: number): void;
+  /**
+   * assembly/elementwise/castI32ToF32Ref
+   * @param x `usize`
+   * @param out `usize`
+   * @param n `i32`
+   */
+  castI32ToF32Ref(x: number, out: number, n: number): void;
+  /**
+   * assembly/elementwise/allFinite
+   * @param x `usize`
+   * @param n `i32`
    * @returns `i32`
    */
-  shapePlaceholder(): number;}
+  allFinite(x: number, n: number): number;
+  /**
+   * assembly/elementwise/allFiniteRef
+   * @param x `usize`
+   * @param n `i32`
+   * @returns `i32`
+   */
+  allFiniteRef(x: number, n: number): number;
+  /**
+   * assembly/unary/unary
+   * @param op `i32`
+   * @param x `usize`
+   * @param out `usize`
+   * @param n `i32`
+   * @param alpha `f32`
+   */
+  unary(op: number, x: number, out: number, n: number, alpha: number): void;
+  /**
+   * assembly/unary/unaryRef
+   * @param op `i32`
+   * @param x `usize`
+   * @param out `usize`
+   * @param n `i32`
+   * @param alpha `f32`
+   */
+  unaryRef(op: number, x: number, out: number, n: number, alpha: number): void;
+  /**
+   * assembly/unary/unaryBackward
+   * @param op `i32`
+   * @param x `usize`
+   * @param y `usize`
+   * @param dy `usize`
+   * @param dx `usize`
+   * @param n `i32`
+   * @param alpha `f32`
+   */
+  unaryBackward(op: number, x: number, y: number, dy: number, dx: number, n: number, alpha: number): void;
+  /**
+   * assembly/unary/unaryBackwardRef
+   * @param op `i32`
+   * @param x `usize`
+   * @param y `usize`
+   * @param dy `usize`
+   * @param dx `usize`
+   * @param n `i32`
+   * @param alpha `f32`
+   */
+  unaryBackwardRef(op: number, x: number, y: number, dy: number, dx: number, n: number, alpha: number): void;
+  /**
+   * assembly/reduce/reduce
+   * @param op `i32`
+   * @param x `usize`
+   * @param out `usize`
+   * @param outer `i32`
+   * @param len `i32`
+   * @param inner `i32`
+   */
+  reduce(op: number, x: number, out: number, outer: number, len: number, inner: number): void;
+  /**
+   * assembly/reduce/reduceRef
+   * @param op `i32`
+   * @param x `usize`
+   * @param out `usize`
+   * @param outer `i32`
+   * @param len `i32`
+   * @param inner `i32`
+   */
+  reduceRef(op: number, x: number, out: number, outer: number, len: number, inner: number): void;
+  /**
+   * assembly/reduce/argReduce
+   * @param op `i32`
+   * @param x `usize`
+   * @param out `usize`
+   * @param outer `i32`
+   * @param len `i32`
+   * @param inner `i32`
+   */
+  argReduce(op: number, x: number, out: number, outer: number, len: number, inner: number): void;
+  /**
+   * assembly/reduce/argReduceRef
+   * @param op `i32`
+   * @param x `usize`
+   * @param out `usize`
+   * @param outer `i32`
+   * @param len `i32`
+   * @param inner `i32`
+   */
+  argReduceRef(op: number, x: number, out: number, outer: number, len: number, inner: number): void;
+  /**
+   * assembly/reduce/sumSquares
+   * @param x `usize`
+   * @param n `i32`
+   * @returns `f64`
+   */
+  sumSquares(x: number, n: number): number;
+  /**
+   * assembly/reduce/dot
+   * @param a `usize`
+   * @param b `usize`
+   * @param n `i32`
+   * @returns `f64`
+   */
+  dot(a: number, b: number, n: number): number;
+  /**
+   * assembly/reduce/sumSquaresRef
+   * @param x `usize`
+   * @param n `i32`
+   * @returns `f64`
+   */
+  sumSquaresRef(x: number, n: number): number;
+  /**
+   * assembly/reduce/dotRef
+   * @param a `usize`
+   * @param b `usize`
+   * @param n `i32`
+   * @returns `f64`
+   */
+  dotRef(a: number, b: number, n: number): number;
+  /**
+   * assembly/softmax/softmax
+   * @param x `usize`
+   * @param out `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  softmax(x: number, out: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/logSoftmax
+   * @param x `usize`
+   * @param out `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  logSoftmax(x: number, out: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/softmaxCrossEntropy
+   * @param logits `usize`
+   * @param labels `usize`
+   * @param loss `usize`
+   * @param probs `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  softmaxCrossEntropy(logits: number, labels: number, loss: number, probs: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/sparseSoftmaxCrossEntropy
+   * @param logits `usize`
+   * @param labels `usize`
+   * @param loss `usize`
+   * @param probs `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   * @returns `i32`
+   */
+  sparseSoftmaxCrossEntropy(logits: number, labels: number, loss: number, probs: number, rows: number, cols: number): number;
+  /**
+   * assembly/softmax/softmaxBackward
+   * @param y `usize`
+   * @param dy `usize`
+   * @param dx `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  softmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/logSoftmaxBackward
+   * @param y `usize`
+   * @param dy `usize`
+   * @param dx `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  logSoftmaxBackward(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/softmaxCrossEntropyBackward
+   * @param probs `usize`
+   * @param labels `usize`
+   * @param dloss `usize`
+   * @param dlogits `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  softmaxCrossEntropyBackward(probs: number, labels: number, dloss: number, dlogits: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/sparseSoftmaxCrossEntropyBackward
+   * @param probs `usize`
+   * @param labels `usize`
+   * @param dloss `usize`
+   * @param dlogits `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  sparseSoftmaxCrossEntropyBackward(probs: number, labels: number, dloss: number, dlogits: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/softmaxRef
+   * @param x `usize`
+   * @param out `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  softmaxRef(x: number, out: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/logSoftmaxRef
+   * @param x `usize`
+   * @param out `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  logSoftmaxRef(x: number, out: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/softmaxCrossEntropyRef
+   * @param logits `usize`
+   * @param labels `usize`
+   * @param loss `usize`
+   * @param probs `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  softmaxCrossEntropyRef(logits: number, labels: number, loss: number, probs: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/sparseSoftmaxCrossEntropyRef
+   * @param logits `usize`
+   * @param labels `usize`
+   * @param loss `usize`
+   * @param probs `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   * @returns `i32`
+   */
+  sparseSoftmaxCrossEntropyRef(logits: number, labels: number, loss: number, probs: number, rows: number, cols: number): number;
+  /**
+   * assembly/softmax/softmaxBackwardRef
+   * @param y `usize`
+   * @param dy `usize`
+   * @param dx `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  softmaxBackwardRef(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/logSoftmaxBackwardRef
+   * @param y `usize`
+   * @param dy `usize`
+   * @param dx `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  logSoftmaxBackwardRef(y: number, dy: number, dx: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/softmaxCrossEntropyBackwardRef
+   * @param probs `usize`
+   * @param labels `usize`
+   * @param dloss `usize`
+   * @param dlogits `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  softmaxCrossEntropyBackwardRef(probs: number, labels: number, dloss: number, dlogits: number, rows: number, cols: number): void;
+  /**
+   * assembly/softmax/sparseSoftmaxCrossEntropyBackwardRef
+   * @param probs `usize`
+   * @param labels `usize`
+   * @param dloss `usize`
+   * @param dlogits `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   */
+  sparseSoftmaxCrossEntropyBackwardRef(probs: number, labels: number, dloss: number, dlogits: number, rows: number, cols: number): void;
+  /**
+   * assembly/random/seedRandom
+   * @param seed `u32`
+   */
+  seedRandom(seed: number): void;
+  /**
+   * assembly/random/getRandomState
+   * @param out `usize`
+   */
+  getRandomState(out: number): void;
+  /**
+   * assembly/random/setRandomState
+   * @param src `usize`
+   */
+  setRandomState(src: number): void;
+  /**
+   * assembly/random/randomUniform
+   * @param out `usize`
+   * @param n `i32`
+   * @param lo `f32`
+   * @param hi `f32`
+   */
+  randomUniform(out: number, n: number, lo: number, hi: number): void;
+  /**
+   * assembly/random/randomNormal
+   * @param out `usize`
+   * @param n `i32`
+   * @param mean `f32`
+   * @param std `f32`
+   */
+  randomNormal(out: number, n: number, mean: number, std: number): void;
+  /**
+   * assembly/random/truncatedNormal
+   * @param out `usize`
+   * @param n `i32`
+   * @param mean `f32`
+   * @param std `f32`
+   */
+  truncatedNormal(out: number, n: number, mean: number, std: number): void;
+  /**
+   * assembly/random/randomInt
+   * @param out `usize`
+   * @param n `i32`
+   * @param lo `i32`
+   * @param hi `i32`
+   */
+  randomInt(out: number, n: number, lo: number, hi: number): void;
+  /**
+   * assembly/random/shuffleI32
+   * @param ptr `usize`
+   * @param n `i32`
+   */
+  shuffleI32(ptr: number, n: number): void;
+  /**
+   * assembly/random/dropoutMask
+   * @param out `usize`
+   * @param n `i32`
+   * @param rate `f32`
+   */
+  dropoutMask(out: number, n: number, rate: number): void;
+  /**
+   * assembly/conv/im2col
+   * @param x `usize`
+   * @param cols `usize`
+   * @param geom `usize`
+   * @param n0 `i32`
+   * @param n1 `i32`
+   */
+  im2col(x: number, cols: number, geom: number, n0: number, n1: number): void;
+  /**
+   * assembly/conv/im2colRef
+   * @param x `usize`
+   * @param cols `usize`
+   * @param geom `usize`
+   * @param n0 `i32`
+   * @param n1 `i32`
+   */
+  im2colRef(x: number, cols: number, geom: number, n0: number, n1: number): void;
+  /**
+   * assembly/conv/col2im
+   * @param cols `usize`
+   * @param dx `usize`
+   * @param geom `usize`
+   * @param n0 `i32`
+   * @param n1 `i32`
+   */
+  col2im(cols: number, dx: number, geom: number, n0: number, n1: number): void;
+  /**
+   * assembly/conv/col2imRef
+   * @param cols `usize`
+   * @param dx `usize`
+   * @param geom `usize`
+   * @param n0 `i32`
+   * @param n1 `i32`
+   */
+  col2imRef(cols: number, dx: number, geom: number, n0: number, n1: number): void;
+  /**
+   * assembly/conv/conv2dRef
+   * @param x `usize`
+   * @param w `usize`
+   * @param bias `usize`
+   * @param y `usize`
+   * @param geom `usize`
+   */
+  conv2dRef(x: number, w: number, bias: number, y: number, geom: number): void;
+  /**
+   * assembly/conv/conv2dBackpropInputRef
+   * @param dy `usize`
+   * @param w `usize`
+   * @param dx `usize`
+   * @param geom `usize`
+   */
+  conv2dBackpropInputRef(dy: number, w: number, dx: number, geom: number): void;
+  /**
+   * assembly/conv/conv2dBackpropFilterRef
+   * @param x `usize`
+   * @param dy `usize`
+   * @param dw `usize`
+   * @param geom `usize`
+   */
+  conv2dBackpropFilterRef(x: number, dy: number, dw: number, geom: number): void;
+  /**
+   * assembly/conv/biasGradNHWC
+   * @param dy `usize`
+   * @param db `usize`
+   * @param rows `i32`
+   * @param channels `i32`
+   */
+  biasGradNHWC(dy: number, db: number, rows: number, channels: number): void;
+  /**
+   * assembly/conv/biasGradNHWCRef
+   * @param dy `usize`
+   * @param db `usize`
+   * @param rows `i32`
+   * @param channels `i32`
+   */
+  biasGradNHWCRef(dy: number, db: number, rows: number, channels: number): void;
+  /**
+   * assembly/pool/maxPool
+   * @param x `usize`
+   * @param y `usize`
+   * @param argmax `usize`
+   * @param geom `usize`
+   */
+  maxPool(x: number, y: number, argmax: number, geom: number): void;
+  /**
+   * assembly/pool/maxPoolRef
+   * @param x `usize`
+   * @param y `usize`
+   * @param argmax `usize`
+   * @param geom `usize`
+   */
+  maxPoolRef(x: number, y: number, argmax: number, geom: number): void;
+  /**
+   * assembly/pool/maxPoolBackward
+   * @param dy `usize`
+   * @param argmax `usize`
+   * @param dx `usize`
+   * @param nOut `i32`
+   * @param nIn `i32`
+   */
+  maxPoolBackward(dy: number, argmax: number, dx: number, nOut: number, nIn: number): void;
+  /**
+   * assembly/pool/avgPool
+   * @param x `usize`
+   * @param y `usize`
+   * @param geom `usize`
+   */
+  avgPool(x: number, y: number, geom: number): void;
+  /**
+   * assembly/pool/avgPoolRef
+   * @param x `usize`
+   * @param y `usize`
+   * @param geom `usize`
+   */
+  avgPoolRef(x: number, y: number, geom: number): void;
+  /**
+   * assembly/pool/avgPoolBackward
+   * @param dy `usize`
+   * @param dx `usize`
+   * @param geom `usize`
+   */
+  avgPoolBackward(dy: number, dx: number, geom: number): void;
+  /**
+   * assembly/pool/avgPoolBackwardRef
+   * @param dy `usize`
+   * @param dx `usize`
+   * @param geom `usize`
+   */
+  avgPoolBackwardRef(dy: number, dx: number, geom: number): void;
+  /**
+   * assembly/shape/transpose
+   * @param x `usize`
+   * @param out `usize`
+   * @param rank `i32`
+   * @param shape `usize`
+   * @param perm `usize`
+   */
+  transpose(x: number, out: number, rank: number, shape: number, perm: number): void;
+  /**
+   * assembly/shape/transposeRef
+   * @param x `usize`
+   * @param out `usize`
+   * @param rank `i32`
+   * @param shape `usize`
+   * @param perm `usize`
+   */
+  transposeRef(x: number, out: number, rank: number, shape: number, perm: number): void;
+  /**
+   * assembly/shape/slice
+   * @param x `usize`
+   * @param out `usize`
+   * @param rank `i32`
+   * @param shape `usize`
+   * @param begin `usize`
+   * @param size `usize`
+   */
+  slice(x: number, out: number, rank: number, shape: number, begin: number, size: number): void;
+  /**
+   * assembly/shape/sliceRef
+   * @param x `usize`
+   * @param out `usize`
+   * @param rank `i32`
+   * @param shape `usize`
+   * @param begin `usize`
+   * @param size `usize`
+   */
+  sliceRef(x: number, out: number, rank: number, shape: number, begin: number, size: number): void;
+  /**
+   * assembly/shape/copyBlock
+   * @param src `usize`
+   * @param dst `usize`
+   * @param rows `i32`
+   * @param cols `i32`
+   * @param srcStride `i32`
+   * @param dstStride `i32`
+   */
+  copyBlock(src: number, dst: number, rows: number, cols: number, srcStride: number, dstStride: number): void;
+  /**
+   * assembly/shape/pad
+   * @param x `usize`
+   * @param out `usize`
+   * @param rank `i32`
+   * @param shape `usize`
+   * @param before `usize`
+   * @param after `usize`
+   * @param value `f32`
+   */
+  pad(x: number, out: number, rank: number, shape: number, before: number, after: number, value: number): void;
+  /**
+   * assembly/shape/padRef
+   * @param x `usize`
+   * @param out `usize`
+   * @param rank `i32`
+   * @param shape `usize`
+   * @param before `usize`
+   * @param after `usize`
+   * @param value `f32`
+   */
+  padRef(x: number, out: number, rank: number, shape: number, before: number, after: number, value: number): void;
+  /**
+   * assembly/shape/tile
+   * @param x `usize`
+   * @param out `usize`
+   * @param rank `i32`
+   * @param shape `usize`
+   * @param reps `usize`
+   */
+  tile(x: number, out: number, rank: number, shape: number, reps: number): void;
+  /**
+   * assembly/shape/tileRef
+   * @param x `usize`
+   * @param out `usize`
+   * @param rank `i32`
+   * @param shape `usize`
+   * @param reps `usize`
+   */
+  tileRef(x: number, out: number, rank: number, shape: number, reps: number): void;
+  /**
+   * assembly/shape/gather
+   * @param x `usize`
+   * @param indices `usize`
+   * @param out `usize`
+   * @param outer `i32`
+   * @param len `i32`
+   * @param inner `i32`
+   * @param nIdx `i32`
+   * @returns `i32`
+   */
+  gather(x: number, indices: number, out: number, outer: number, len: number, inner: number, nIdx: number): number;
+  /**
+   * assembly/shape/gatherRef
+   * @param x `usize`
+   * @param indices `usize`
+   * @param out `usize`
+   * @param outer `i32`
+   * @param len `i32`
+   * @param inner `i32`
+   * @param nIdx `i32`
+   * @returns `i32`
+   */
+  gatherRef(x: number, indices: number, out: number, outer: number, len: number, inner: number, nIdx: number): number;
+  /**
+   * assembly/shape/gatherBackward
+   * @param dy `usize`
+   * @param indices `usize`
+   * @param dx `usize`
+   * @param outer `i32`
+   * @param len `i32`
+   * @param inner `i32`
+   * @param nIdx `i32`
+   */
+  gatherBackward(dy: number, indices: number, dx: number, outer: number, len: number, inner: number, nIdx: number): void;
+  /**
+   * assembly/shape/oneHot
+   * @param indices `usize`
+   * @param out `usize`
+   * @param n `i32`
+   * @param depth `i32`
+   * @param on `f32`
+   * @param off `f32`
+   * @returns `i32`
+   */
+  oneHot(indices: number, out: number, n: number, depth: number, on: number, off: number): number;}

@@ -1,0 +1,103 @@
+/**
+ * @zoo/core: float32 and int32 tensors stored in WebAssembly memory, ops that run in SIMD
+ * kernels, and reverse-mode automatic differentiation, with the TF.js API's names.
+ *
+ * ```ts
+ * import * as zoo from '@zoo/core';
+ * await zoo.ready();
+ * const x = zoo.tensor([[1, 2], [3, 4]]);
+ * const dx = zoo.grad((t) => zoo.sum(zoo.square(t)))(x); // 2x
+ * ```
+ *
+ * @packageDocumentation
+ */
+export {
+  type BackendInfo,
+  backendInfo,
+  isReady,
+  type ReadyOptions,
+  ready,
+  ZooOutOfMemoryError,
+} from './backend.js';
+export { dispose, isTensor, keep, type MemoryInfo, memory, tidy } from './engine.js';
+export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './grad.js';
+export {
+  add,
+  div,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  pow,
+  squaredDifference,
+  sub,
+} from './ops/binary.js';
+export { equal, greater, greaterEqual, less, lessEqual, notEqual } from './ops/compare.js';
+export { avgPool, conv2d, type FusedConv2dArgs, maxPool, type Padding } from './ops/conv.js';
+export {
+  clone,
+  fill,
+  oneHot,
+  ones,
+  onesLike,
+  randomNormal,
+  randomUniform,
+  scalar,
+  setSeed,
+  type TensorData,
+  type TensorLike,
+  tensor,
+  truncatedNormal,
+  variable,
+  zeros,
+  zerosLike,
+} from './ops/creation.js';
+export { dot, type FusedActivation, type FusedMatMulArgs, matMul } from './ops/matmul.js';
+export { type Axis, argMax, argMin, max, mean, min, prod, sum } from './ops/reduce.js';
+export {
+  cast,
+  concat,
+  expandDims,
+  gather,
+  pad,
+  reshape,
+  slice,
+  split,
+  squeeze,
+  stack,
+  tile,
+  transpose,
+} from './ops/shape.js';
+export {
+  logSoftmax,
+  softmax,
+  softmaxCrossEntropyWithLogits,
+  sparseSoftmaxCrossEntropyWithLogits,
+} from './ops/softmax.js';
+export {
+  abs,
+  elu,
+  exp,
+  leakyRelu,
+  log,
+  log1p,
+  reciprocal,
+  relu,
+  relu6,
+  rsqrt,
+  selu,
+  sigmoid,
+  sign,
+  softplus,
+  softsign,
+  sqrt,
+  square,
+  tanh,
+} from './ops/unary.js';
+export { type DType, type NestedArray, Tensor, Variable } from './tensor.js';
+
+import { fusedConv2d } from './ops/conv.js';
+import { fusedMatMul } from './ops/matmul.js';
+
+/** Fused ops, as `tf.fused`: one kernel call does the product, the bias and the activation. */
+export const fused = { matMul: fusedMatMul, conv2d: fusedConv2d } as const;

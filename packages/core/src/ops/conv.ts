@@ -1,0 +1,440 @@
+// NHWC convolution (im2col + packed GEMM) and pooling, forward and both backward passes.
+import { kernels, writeArgs } from '../backend.js';
+import { engine } from '../engine.js';
+import { empty, emptyZeroed, type Tensor, view } from '../tensor.js';
+import { checkDtype, fmt, pair } from '../util.js';
+import { type TensorLike, toTensor } from './creation.js';
+import type { FusedActivation } from './matmul.js';
+
+/** Padding: 'same' (output = ceil(input / stride)), 'valid' (no padding), or explicit. */
+export type Padding = 'same' | 'valid' | number;
+
+/** Geometry of one convolution or pooling window sweep. @internal */
+export interface Geometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  kh: number;
+  kw: number;
+  oh: number;
+  ow: number;
+  sh: number;
+  sw: number;
+  padTop: number;
+  padLeft: number;
+  dh: number;
+  dw: number;
+  oc: number;
+}
+
+/** Computes output size and padding as TF does. @internal */
+export function geometry(
+  op: string,
+  xShape: readonly number[],
+  kh: number,
+  kw: number,
+  oc: number,
+  strides: number | readonly [number, number],
+  pad: Padding,
+  dilations: number | readonly [number, number] = 1,
+): Geometry {
+  const [sh, sw] = pair(op, 'strides', strides);
+  const [dh, dw] = pair(op, 'dilations', dilations);
+  const [n, h, w, c] = xShape;
+  const ekh = (kh - 1) * dh + 1;
+  const ekw = (kw - 1) * dw + 1;
+  let oh: number;
+  let ow: number;
+  let padTop = 0;
+  let padLeft = 0;
+  if (pad === 'same') {
+    oh = Math.ceil(h / sh);
+    ow = Math.ceil(w / sw);
+    padTop = Math.floor(Math.max((oh - 1) * sh + ekh - h, 0) / 2);
+    padLeft = Math.floor(Math.max((ow - 1) * sw + ekw - w, 0) / 2);
+  } else if (pad === 'valid') {
+    oh = Math.floor((h - ekh) / sh) + 1;
+    ow = Math.floor((w - ekw) / sw) + 1;
+  } else if (typeof pad === 'number' && Number.isInteger(pad) && pad >= 0) {
+    padTop = pad;
+    padLeft = pad;
+    oh = Math.floor((h + 2 * pad - ekh) / sh) + 1;
+    ow = Math.floor((w + 2 * pad - ekw) / sw) + 1;
+  } else {
+    throw new Error(
+      `${op}: pad must be 'same', 'valid' or a non-negative integer, got ${JSON.stringify(pad)}`,
+    );
+  }
+  if (oh < 1 || ow < 1) {
+    throw new Error(
+      `${op}: the ${kh}x${kw} window (dilation ${dh}x${dw}) is larger than the ${pad === 'valid' ? '' : 'padded '}input ${fmt(xShape)}`,
+    );
+  }
+  return { n, h, w, c, kh, kw, oh, ow, sh, sw, padTop, padLeft, dh, dw, oc };
+}
+
+function writeGeom(g: Geometry): number {
+  return writeArgs(
+    [
+      g.n,
+      g.h,
+      g.w,
+      g.c,
+      g.kh,
+      g.kw,
+      g.oh,
+      g.ow,
+      g.sh,
+      g.sw,
+      g.padTop,
+      g.padLeft,
+      g.dh,
+      g.dw,
+      g.oc,
+      0,
+    ],
+    0,
+  );
+}
+
+function asBatch(op: string, x: Tensor): [Tensor, boolean] {
+  if (x.rank === 4) return [x, false];
+  if (x.rank === 3) return [view(x, [1, ...x.shape]), true];
+  throw new Error(
+    `${op}: input must be rank 4 [batch, height, width, channels] (or rank 3), got ${fmt(x.shape)}`,
+  );
+}
+
+/** Whether the convolution needs no im2col: 1x1 window, stride 1, no padding. */
+function isPointwise(g: Geometry): boolean {
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0;
+}
+
+/** Images per im2col chunk, keeping the column workspace near 16 MiB. */
+function chunkSize(g: Geometry): number {
+  const perImage = g.oh * g.ow * g.kh * g.kw * g.c * 4;
+  return Math.max(1, Math.min(g.n, Math.floor((16 << 20) / Math.max(perImage, 1))));
+}
+
+/** y = conv(x, w) (+ bias, relu in the epilogue), chunked over the batch. */
+function convForward(
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  relu: boolean,
+  g: Geometry,
+): Tensor {
+  const k = kernels();
+  const y = empty([g.n, g.oh, g.ow, g.oc]);
+  const kdim = g.kh * g.kw * g.c;
+  const biasPtr = bias === null ? 0 : bias.ptr;
+  if (isPointwise(g)) {
+    k.gemm(
+      0,
+      0,
+      g.n * g.h * g.w,
+      g.oc,
+      kdim,
+      x.ptr,
+      kdim,
+      w.ptr,
+      g.oc,
+      y.ptr,
+      g.oc,
+      biasPtr,
+      relu ? 1 : 0,
+      0,
+    );
+    return y;
+  }
+  const chunk = chunkSize(g);
+  const rowsPer = g.oh * g.ow;
+  const cols = empty([chunk * rowsPer, kdim]);
+  for (let n0 = 0; n0 < g.n; n0 += chunk) {
+    const n1 = Math.min(g.n, n0 + chunk);
+    k.im2col(x.ptr, cols.ptr, writeGeom(g), n0, n1);
+    const rows = (n1 - n0) * rowsPer;
+    k.gemm(
+      0,
+      0,
+      rows,
+      g.oc,
+      kdim,
+      cols.ptr,
+      kdim,
+      w.ptr,
+      g.oc,
+      y.ptr + n0 * rowsPer * g.oc * 4,
+      g.oc,
+      biasPtr,
+      relu ? 1 : 0,
+      0,
+    );
+  }
+  cols.dispose();
+  return y;
+}
+
+/** dx = conv2dBackpropInput(dy, w). */
+function convBackpropInput(dy: Tensor, w: Tensor, g: Geometry, xShape: readonly number[]): Tensor {
+  const k = kernels();
+  const kdim = g.kh * g.kw * g.c;
+  if (isPointwise(g)) {
+    const dx = empty(xShape);
+    k.gemm(0, 1, g.n * g.h * g.w, kdim, g.oc, dy.ptr, g.oc, w.ptr, g.oc, dx.ptr, kdim, 0, 0, 0);
+    return dx;
+  }
+  const dx = emptyZeroed(xShape);
+  const chunk = chunkSize(g);
+  const rowsPer = g.oh * g.ow;
+  const dcols = empty([chunk * rowsPer, kdim]);
+  for (let n0 = 0; n0 < g.n; n0 += chunk) {
+    const n1 = Math.min(g.n, n0 + chunk);
+    const rows = (n1 - n0) * rowsPer;
+    k.gemm(
+      0,
+      1,
+      rows,
+      kdim,
+      g.oc,
+      dy.ptr + n0 * rowsPer * g.oc * 4,
+      g.oc,
+      w.ptr,
+      g.oc,
+      dcols.ptr,
+      kdim,
+      0,
+      0,
+      0,
+    );
+    k.col2im(dcols.ptr, dx.ptr, writeGeom(g), n0, n1);
+  }
+  dcols.dispose();
+  return dx;
+}
+
+/** dw = conv2dBackpropFilter(x, dy). */
+function convBackpropFilter(x: Tensor, dy: Tensor, g: Geometry): Tensor {
+  const k = kernels();
+  const kdim = g.kh * g.kw * g.c;
+  const dw = empty([g.kh, g.kw, g.c, g.oc]);
+  if (isPointwise(g)) {
+    k.gemm(1, 0, kdim, g.oc, g.n * g.h * g.w, x.ptr, kdim, dy.ptr, g.oc, dw.ptr, g.oc, 0, 0, 0);
+    return dw;
+  }
+  const chunk = chunkSize(g);
+  const rowsPer = g.oh * g.ow;
+  const cols = empty([chunk * rowsPer, kdim]);
+  for (let n0 = 0; n0 < g.n; n0 += chunk) {
+    const n1 = Math.min(g.n, n0 + chunk);
+    k.im2col(x.ptr, cols.ptr, writeGeom(g), n0, n1);
+    const rows = (n1 - n0) * rowsPer;
+    k.gemm(
+      1,
+      0,
+      kdim,
+      g.oc,
+      rows,
+      cols.ptr,
+      kdim,
+      dy.ptr + n0 * rowsPer * g.oc * 4,
+      g.oc,
+      dw.ptr,
+      g.oc,
+      0,
+      0,
+      n0 === 0 ? 0 : 1,
+    );
+  }
+  cols.dispose();
+  return dw;
+}
+
+/** Arguments of {@link fusedConv2d}. */
+export interface FusedConv2dArgs {
+  x: TensorLike;
+  filter: TensorLike;
+  strides?: number | readonly [number, number];
+  pad?: Padding;
+  dilations?: number | readonly [number, number];
+  bias?: TensorLike;
+  activation?: FusedActivation;
+}
+
+function checkConvArgs(op: string, x: Tensor, filter: Tensor): void {
+  checkDtype(op, 'float32', x, filter);
+  if (filter.rank !== 4) {
+    throw new Error(
+      `${op}: filter must be rank 4 [height, width, inChannels, outChannels], got ${fmt(filter.shape)}`,
+    );
+  }
+  if (x.shape[3] !== filter.shape[2]) {
+    throw new Error(
+      `${op}: input has ${x.shape[3]} channels but the filter expects ${filter.shape[2]}: input ${fmt(x.shape)}, filter ${fmt(filter.shape)}`,
+    );
+  }
+}
+
+/**
+ * 2-D convolution of NHWC `x` with a [kh, kw, inC, outC] filter, plus an optional bias and
+ * activation fused into the GEMM epilogue; differentiable in x, filter and bias.
+ */
+export function fusedConv2d(args: FusedConv2dArgs): Tensor {
+  const op = 'conv2d';
+  const x0 = toTensor(op, args.x, 'x');
+  const filter = toTensor(op, args.filter, 'filter');
+  const [x, squeezed] = asBatch(op, x0);
+  checkConvArgs(op, x, filter);
+  const bias = args.bias === undefined ? null : toTensor(op, args.bias, 'bias');
+  if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== filter.shape[3])) {
+    throw new Error(`${op}: bias must have shape [${filter.shape[3]}], got ${fmt(bias.shape)}`);
+  }
+  const act = args.activation ?? 'linear';
+  const g = geometry(
+    op,
+    x.shape,
+    filter.shape[0],
+    filter.shape[1],
+    filter.shape[3],
+    args.strides ?? 1,
+    args.pad ?? 'valid',
+    args.dilations ?? 1,
+  );
+  const z = convForward(x, filter, bias, act === 'relu', g);
+  let y = z;
+  if (act !== 'linear' && act !== 'relu') {
+    y = empty(z.shape);
+    kernels().unary(ACT[act], z.ptr, y.ptr, z.size, act === 'elu' ? 1 : 0);
+  }
+  const out = squeezed ? view(y, y.shape.slice(1)) : y;
+  if (squeezed) y.dispose();
+  const inputs = bias === null ? [x0, filter] : [x0, filter, bias];
+  if (engine.needsGrad(inputs)) {
+    engine.record(
+      inputs,
+      [out],
+      ([dyOut]) => {
+        let dy = squeezed ? view(dyOut, [1, ...dyOut.shape]) : dyOut;
+        if (act !== 'linear') {
+          const dz = empty(z.shape);
+          kernels().unaryBackward(
+            ACT[act],
+            z.ptr,
+            out.ptr,
+            dy.ptr,
+            dz.ptr,
+            dz.size,
+            act === 'elu' ? 1 : 0,
+          );
+          dy = dz;
+        }
+        const dx = convBackpropInput(dy, filter, g, x.shape);
+        const dw = convBackpropFilter(x, dy, g);
+        const dxOut = squeezed ? view(dx, x0.shape) : dx;
+        if (bias === null) return [dxOut, dw];
+        const db = empty([g.oc]);
+        kernels().biasGradNHWC(dy.ptr, db.ptr, dy.size / g.oc, g.oc);
+        return [dxOut, dw, db];
+      },
+      z === y ? [] : [z],
+    );
+  } else if (z !== y) {
+    z.dispose();
+  }
+  return out;
+}
+
+const ACT: Record<Exclude<FusedActivation, 'linear'>, number> = {
+  relu: 6,
+  sigmoid: 7,
+  tanh: 8,
+  softplus: 10,
+  elu: 11,
+  relu6: 13,
+  selu: 17,
+  softsign: 18,
+};
+
+/**
+ * 2-D convolution, NHWC, filter [kh, kw, inC, outC], as tf.conv2d (`dataFormat` must be
+ * 'NHWC'); differentiable in x and filter.
+ */
+export function conv2d(
+  x: TensorLike,
+  filter: TensorLike,
+  strides: number | readonly [number, number],
+  pad: Padding,
+  dataFormat: 'NHWC' = 'NHWC',
+  dilations: number | readonly [number, number] = 1,
+): Tensor {
+  if (dataFormat !== 'NHWC')
+    throw new Error(`conv2d: only dataFormat 'NHWC' is supported, got '${dataFormat}'`);
+  return fusedConv2d({ x, filter, strides, pad, dilations });
+}
+
+function poolArgs(
+  op: string,
+  xl: TensorLike,
+  filterSize: number | readonly [number, number],
+  strides: number | readonly [number, number],
+  pad: Padding,
+): [Tensor, Tensor, boolean, Geometry] {
+  const x0 = toTensor(op, xl);
+  checkDtype(op, 'float32', x0);
+  const [x, squeezed] = asBatch(op, x0);
+  const [ph, pw] = pair(op, 'filterSize', filterSize);
+  const g = geometry(op, x.shape, ph, pw, x.shape[3], strides, pad);
+  return [x0, x, squeezed, g];
+}
+
+/** Max pooling over [ph, pw] windows, NHWC; padded cells never win. */
+export function maxPool(
+  xl: TensorLike,
+  filterSize: number | readonly [number, number],
+  strides: number | readonly [number, number],
+  pad: Padding,
+): Tensor {
+  const [x0, x, squeezed, g] = poolArgs('maxPool', xl, filterSize, strides, pad);
+  const y = empty([g.n, g.oh, g.ow, g.c]);
+  const record = engine.needsGrad([x0]);
+  const argmax = record ? empty(y.shape, 'int32') : null;
+  kernels().maxPool(x.ptr, y.ptr, argmax?.ptr ?? 0, writeGeom(g));
+  const out = squeezed ? view(y, y.shape.slice(1)) : y;
+  if (squeezed) y.dispose();
+  if (record && argmax !== null) {
+    engine.record(
+      [x0],
+      [out],
+      ([dy]) => {
+        const dx = empty(x0.shape);
+        kernels().maxPoolBackward(dy.ptr, argmax.ptr, dx.ptr, dy.size, dx.size);
+        return [dx];
+      },
+      [argmax],
+    );
+  }
+  return out;
+}
+
+/** Average pooling over [ph, pw] windows, NHWC; border windows average their real cells. */
+export function avgPool(
+  xl: TensorLike,
+  filterSize: number | readonly [number, number],
+  strides: number | readonly [number, number],
+  pad: Padding,
+): Tensor {
+  const [x0, x, squeezed, g] = poolArgs('avgPool', xl, filterSize, strides, pad);
+  const y = empty([g.n, g.oh, g.ow, g.c]);
+  kernels().avgPool(x.ptr, y.ptr, writeGeom(g));
+  const out = squeezed ? view(y, y.shape.slice(1)) : y;
+  if (squeezed) y.dispose();
+  if (engine.needsGrad([x0])) {
+    engine.record([x0], [out], ([dy]) => {
+      const dx = empty(x0.shape);
+      kernels().avgPoolBackward(dy.ptr, dx.ptr, writeGeom(g));
+      return [dx];
+    });
+  }
+  return out;
+}
