@@ -8,13 +8,19 @@
 import { heap } from './backend.js';
 import type { Tensor, Variable } from './tensor.js';
 
-/** Backward closure of one op: output gradients in, one gradient (or null) per input out. */
-export type BackwardFn = (dys: Tensor[]) => (Tensor | null)[];
+/**
+ * Backward closure of one op: output gradients in, one gradient (or null) per input out.
+ * `needs[i]` says whether input i wants a gradient at all, so an op can skip work (a dense
+ * layer never needs the gradient of its input batch).
+ */
+export type BackwardFn = (dys: Tensor[], needs: readonly boolean[]) => (Tensor | null)[];
 
 interface TapeNode {
   inputs: Tensor[];
   outputs: Tensor[];
   backward: BackwardFn;
+  /** Which inputs depend on a watched tensor when the op ran. */
+  needs: boolean[];
   /** Tensors only the backward pass needs (owned by the tape). */
   saved: Tensor[];
 }
@@ -109,19 +115,15 @@ class Engine {
     let recorded = false;
     for (const tape of this.tapes) {
       let watched = false;
-      for (const t of inputs) {
-        if (tape.watched.has(t.id)) {
-          watched = true;
-          break;
-        }
-      }
+      const needs = inputs.map((t) => tape.watched.has(t.id));
+      for (const n of needs) watched ||= n;
       if (!watched) continue;
       recorded = true;
       for (const t of outputs) tape.watched.add(t.id);
       for (const t of inputs) t.holds++;
       for (const t of outputs) t.holds++;
       for (const t of saved) t.holds++;
-      tape.nodes.push({ inputs, outputs, backward, saved });
+      tape.nodes.push({ inputs, outputs, backward, needs, saved });
     }
     if (!recorded) for (const s of saved) s.dispose();
   }

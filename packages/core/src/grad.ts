@@ -42,7 +42,7 @@ function backprop(
         });
         if (!any) continue;
         const filled = dys.map((g, j) => g ?? emptyZeroed(node.outputs[j].shape));
-        const dxs = node.backward(filled);
+        const dxs = node.backward(filled, node.needs);
         for (let j = 0; j < node.inputs.length; j++) {
           const input = node.inputs[j];
           const g = dxs[j];

@@ -1,0 +1,751 @@
+/**
+ * Zoo's benchmark suite: measures Zoo side by side with TF.js (its wasm and cpu backends) in
+ * one Node process and renders the results as markdown. The CLI (`main.ts`) drives it; the
+ * functions here are importable on their own (the smoke test runs them at tiny sizes).
+ *
+ * Adding a benchmark: measure it in {@link runBench} (store the numbers on
+ * {@link BenchResults}), and append a {@link Section} that renders them to
+ * {@link defaultSections}.
+ *
+ * @packageDocumentation
+ */
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
+import type * as TfCore from '@tensorflow/tfjs-core';
+import * as zoo from '@zoo/core';
+
+/** The TF.js core namespace (the CommonJS build, shared by both backends). */
+export type Tf = typeof TfCore;
+
+/** A library under test. */
+export type Lib = 'zoo' | 'tfjs-wasm' | 'tfjs-cpu';
+
+/** Display names of the libraries. */
+export const LIB_NAMES: Readonly<Record<Lib, string>> = {
+  zoo: 'Zoo',
+  'tfjs-wasm': 'TF.js wasm',
+  'tfjs-cpu': 'TF.js cpu',
+};
+
+/** A GEMM form: `AB` is A·B, `AtB` is Aᵀ·B, `ABt` is A·Bᵀ. */
+export type GemmForm = 'AB' | 'AtB' | 'ABt';
+
+/** Every GEMM form, in report order. */
+export const GEMM_FORMS: readonly GemmForm[] = ['AB', 'AtB', 'ABt'];
+
+/** How each form is written in the report. */
+export const FORM_LABELS: Readonly<Record<GemmForm, string>> = {
+  AB: 'A·B',
+  AtB: 'Aᵀ·B',
+  ABt: 'A·Bᵀ',
+};
+
+/** One timed GEMM cell: a library, a square size n (an n×n by n×n product) and a form. */
+export interface GemmResult {
+  lib: Lib;
+  size: number;
+  form: GemmForm;
+  /** 2·n³ / (median seconds per call) / 1e9. */
+  gflops: number;
+  /** GFLOP/s of the fastest sample (less sensitive to other load on the machine). */
+  bestGflops: number;
+  /** Median milliseconds per call. */
+  msPerCall: number;
+  /** Timed samples taken (the median is over these). */
+  samples: number;
+  /** Calls per timed sample. */
+  callsPerSample: number;
+  /** Process CPU time / wall time over the timed samples (see {@link Timing.cpuShare}). */
+  cpuShare: number;
+}
+
+/** The per-op cost of a tiny add ([4] + [4] float32, output disposed each time). */
+export interface DispatchResult {
+  lib: Lib;
+  /** Median microseconds per add (creating and disposing its output included). */
+  usPerOp: number;
+  /** Timed samples taken. */
+  samples: number;
+  /** Adds per timed sample. */
+  itersPerSample: number;
+}
+
+/** The largest |Zoo − TF.js wasm| relative to max |TF.js wasm| for one form at one size. */
+export interface AgreementResult {
+  size: number;
+  form: GemmForm;
+  maxRelDiff: number;
+}
+
+/** Where the benchmark ran. */
+export interface MachineInfo {
+  cpu: string;
+  cores: number;
+  os: string;
+  node: string;
+  /** 1/5/15-minute load averages when the run started (other work on the machine skews timings). */
+  load: string;
+  /** Zoo's kernel variant, e.g. `simd` or `relaxed-simd`, with its thread count. */
+  zooKernels: string;
+  /** TF.js version and what its wasm backend runs with. */
+  tfjs: string;
+}
+
+/** Options of {@link runBench}. */
+export interface BenchOptions {
+  /** Fewer and shorter samples (about 10x faster, noisier). */
+  quick: boolean;
+  /** Square GEMM sizes for Zoo and TF.js wasm. */
+  gemmSizes: readonly number[];
+  /** Square GEMM sizes for TF.js cpu (slow: about 1 GFLOP/s). */
+  cpuGemmSizes: readonly number[];
+  /** The size the targets are checked at. */
+  targetSize: number;
+  /** Minimum total timed seconds per GEMM cell (split over the samples). */
+  gemmSeconds: number;
+  /** Minimum timed samples per GEMM cell. */
+  gemmMinSamples: number;
+  /** Minimum total timed seconds per TF.js cpu GEMM cell. */
+  cpuGemmSeconds: number;
+  /** Minimum timed samples per TF.js cpu GEMM cell. */
+  cpuGemmMinSamples: number;
+  /** Minimum timed samples when one call takes over 0.2 s (TF.js's transposed GEMMs). */
+  slowMinSamples: number;
+  /** Adds per dispatch sample. */
+  dispatchIters: number;
+  /** Minimum warm-up seconds before the dispatch samples (the JIT needs many calls). */
+  dispatchWarmSeconds: number;
+  /** Dispatch samples (the median is taken). */
+  dispatchSamples: number;
+  /** Progress lines (to stderr in the CLI). */
+  log: (line: string) => void;
+}
+
+/** Everything one run measured, plus its context; sections render it. */
+export interface BenchResults {
+  /** ISO 8601 time the run started. */
+  date: string;
+  /** The command line that produced it. */
+  command: string;
+  machine: MachineInfo;
+  options: Omit<BenchOptions, 'log'>;
+  gemm: GemmResult[];
+  dispatch: DispatchResult[];
+  agreement: AgreementResult[];
+  /** Wall-clock seconds the whole run took. */
+  elapsedSeconds: number;
+}
+
+/** Default options: full run, or `quick` for a fast, noisier one. */
+export function defaultOptions(quick = false): BenchOptions {
+  return {
+    quick,
+    gemmSizes: [128, 256, 512, 1024],
+    cpuGemmSizes: [128, 256, 512],
+    targetSize: 512,
+    gemmSeconds: quick ? 0.05 : 0.3,
+    gemmMinSamples: quick ? 3 : 7,
+    cpuGemmSeconds: quick ? 0.02 : 0.3,
+    cpuGemmMinSamples: quick ? 1 : 3,
+    slowMinSamples: quick ? 1 : 3,
+    dispatchIters: quick ? 5000 : 20000,
+    dispatchWarmSeconds: quick ? 0.1 : 0.3,
+    dispatchSamples: quick ? 3 : 9,
+    log: () => {},
+  };
+}
+
+/** Both libraries, ready to run. */
+export interface Libs {
+  tf: Tf;
+  /** The directory the TF.js wasm binaries were loaded from. */
+  wasmDir: string;
+}
+
+let libsPromise: Promise<Libs> | undefined;
+
+/**
+ * Loads Zoo and TF.js (cpu and wasm backends) once. TF.js is loaded through `require` so that
+ * tfjs-core and both backends resolve to the same CommonJS module instance (one engine, one
+ * registry); the wasm backend reads its `.wasm` binaries from the installed package's `dist`
+ * directory on disk, so nothing is fetched. It stays single-threaded: TF.js disables wasm
+ * threads under Node.
+ */
+export function loadLibs(): Promise<Libs> {
+  libsPromise ??= (async () => {
+    await zoo.ready();
+    const require = createRequire(import.meta.url);
+    const tf = require('@tensorflow/tfjs-core') as Tf;
+    require('@tensorflow/tfjs-backend-cpu');
+    const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof TfWasm;
+    // The package's main is dist/tf-backend-wasm.node.js, next to the .wasm files.
+    const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+    // Both backends must have registered with this very copy of tfjs-core.
+    const wasmCore = createRequire(path.join(wasmDir, 'x.js')).resolve('@tensorflow/tfjs-core');
+    if (wasmCore !== require.resolve('@tensorflow/tfjs-core')) {
+      throw new Error(`two copies of @tensorflow/tfjs-core: ${wasmCore} and ours`);
+    }
+    if (tf.findBackendFactory('wasm') === null || tf.findBackendFactory('cpu') === null) {
+      throw new Error('TF.js backends did not register with the loaded tfjs-core');
+    }
+    // Emscripten's Node path reads `prefix + file` from disk.
+    wasm.setWasmPaths(wasmDir + path.sep);
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    if (!(await tf.setBackend('wasm'))) throw new Error('TF.js wasm backend failed to start');
+    await tf.ready();
+    return { tf, wasmDir };
+  })();
+  return libsPromise;
+}
+
+/** Describes the machine and the libraries' configurations. */
+export async function machineInfo(libs: Libs): Promise<MachineInfo> {
+  const cpus = os.cpus();
+  const info = zoo.backendInfo();
+  const tf = libs.tf;
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const threads = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+    node: process.version,
+    load: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / '),
+    zooKernels: `${info.relaxedSimd ? 'relaxed-simd' : 'simd'}, ${info.threads} thread${info.threads === 1 ? '' : 's'}`,
+    tfjs: `${tf.version_core} (wasm backend: ${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threaded' : 'single-threaded'})`,
+  };
+}
+
+/** Deterministic pseudo-random values in [-1, 1) (a xorshift), so every run sees the same data. */
+export function randomData(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  let s = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    out[i] = s / 2147483648 - 1;
+  }
+  return out;
+}
+
+/** The median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of an empty list');
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** Samples of {@link timeCalls}: seconds per call, one per timed sample. */
+export interface Timing {
+  secondsPerCall: number[];
+  callsPerSample: number;
+  /**
+   * Process CPU time over wall time during the timed samples: about 1 when the benchmark had
+   * a core to itself, lower when other processes took turns on it (then wall-clock speeds
+   * understate the code's speed).
+   */
+  cpuShare: number;
+}
+
+/**
+ * Times `call` (synchronous): warms it up, picks how many calls one timed sample makes so a
+ * sample lasts about `totalSeconds / minSamples`, then takes samples until both `minSamples`
+ * samples and `totalSeconds` of timed work are reached. A call slower than 0.2 s gets one
+ * warm-up call and only `slowMinSamples` samples (TF.js wasm's Aᵀ·B at 1024 can take 10 s).
+ */
+export function timeCalls(
+  call: () => void,
+  totalSeconds: number,
+  minSamples: number,
+  slowMinSamples = Math.min(minSamples, 3),
+): Timing {
+  // Warm-up: at least two calls and ~10% of the budget, so the JIT and caches settle.
+  let t0 = performance.now();
+  call();
+  let warm = 1;
+  const slow = (performance.now() - t0) / 1000 > 0.2;
+  while (!slow && (warm < 2 || (performance.now() - t0) / 1000 < totalSeconds * 0.1)) {
+    call();
+    warm++;
+  }
+  const perCall = (performance.now() - t0) / 1000 / warm;
+  const target = totalSeconds / minSamples;
+  const callsPerSample = Math.max(1, Math.round(target / Math.max(perCall, 1e-9)));
+  const need = slow || perCall > 0.2 ? slowMinSamples : minSamples;
+  const secondsPerCall: number[] = [];
+  let total = 0;
+  const cpu0 = process.cpuUsage();
+  while (secondsPerCall.length < need || total < totalSeconds) {
+    t0 = performance.now();
+    for (let i = 0; i < callsPerSample; i++) call();
+    const dt = (performance.now() - t0) / 1000;
+    total += dt;
+    secondsPerCall.push(dt / callsPerSample);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const cpuShare = (cpu.user + cpu.system) / 1e6 / total;
+  return { secondsPerCall, callsPerSample, cpuShare };
+}
+
+function flags(form: GemmForm): [boolean, boolean] {
+  return [form === 'AtB', form === 'ABt'];
+}
+
+/** Zoo's GEMM at size n for one form (the output tensor is made and disposed each call). */
+export function timeZooGemm(
+  n: number,
+  form: GemmForm,
+  seconds: number,
+  minSamples: number,
+  slowMinSamples?: number,
+): Timing {
+  const a = zoo.tensor(randomData(n * n, 1), [n, n]);
+  const b = zoo.tensor(randomData(n * n, 2), [n, n]);
+  const [ta, tb] = flags(form);
+  try {
+    return timeCalls(() => zoo.matMul(a, b, ta, tb).dispose(), seconds, minSamples, slowMinSamples);
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
+/** TF.js's GEMM on its current backend at size n for one form (output disposed each call). */
+export function timeTfGemm(
+  tf: Tf,
+  n: number,
+  form: GemmForm,
+  seconds: number,
+  minSamples: number,
+  slowMinSamples?: number,
+): Timing {
+  const a = tf.tensor2d(randomData(n * n, 1), [n, n]);
+  const b = tf.tensor2d(randomData(n * n, 2), [n, n]);
+  const [ta, tb] = flags(form);
+  try {
+    return timeCalls(() => tf.matMul(a, b, ta, tb).dispose(), seconds, minSamples, slowMinSamples);
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
+/**
+ * Microseconds per tiny add for Zoo, one value per sample, after `warmSeconds` (and at least
+ * `iters` adds) of warm-up.
+ */
+export function timeZooDispatch(iters: number, samples: number, warmSeconds = 0.3): number[] {
+  const a = zoo.tensor(new Float32Array([1, 2, 3, 4]), [4]);
+  const b = zoo.tensor(new Float32Array([5, 6, 7, 8]), [4]);
+  try {
+    return dispatchSamples(() => zoo.add(a, b).dispose(), iters, samples, warmSeconds);
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
+/** Microseconds per tiny add for TF.js on its current backend, as {@link timeZooDispatch}. */
+export function timeTfDispatch(
+  tf: Tf,
+  iters: number,
+  samples: number,
+  warmSeconds = 0.3,
+): number[] {
+  const a = tf.tensor1d(new Float32Array([1, 2, 3, 4]));
+  const b = tf.tensor1d(new Float32Array([5, 6, 7, 8]));
+  try {
+    return dispatchSamples(() => tf.add(a, b).dispose(), iters, samples, warmSeconds);
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+}
+
+function dispatchSamples(
+  call: () => void,
+  iters: number,
+  samples: number,
+  warmSeconds: number,
+): number[] {
+  // The JIT needs tens of thousands of calls to reach its top tier.
+  const w0 = performance.now();
+  let warm = 0;
+  while (warm < iters || (performance.now() - w0) / 1000 < warmSeconds) {
+    for (let i = 0; i < 100; i++) call();
+    warm += 100;
+  }
+  const out: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const t0 = performance.now();
+    for (let i = 0; i < iters; i++) call();
+    out.push(((performance.now() - t0) * 1000) / iters);
+  }
+  return out;
+}
+
+/** Max |Zoo − TF.js| / max |TF.js| of one product, on the current TF.js backend. */
+export function gemmAgreement(tf: Tf, n: number, form: GemmForm): number {
+  const da = randomData(n * n, 3);
+  const db = randomData(n * n, 4);
+  const [ta, tb] = flags(form);
+  const za = zoo.tensor(da, [n, n]);
+  const zb = zoo.tensor(db, [n, n]);
+  const zc = zoo.matMul(za, zb, ta, tb);
+  const z = zc.dataSync();
+  zoo.dispose([za, zb, zc]);
+  const t = tf.tidy(() => tf.matMul(tf.tensor2d(da, [n, n]), tf.tensor2d(db, [n, n]), ta, tb));
+  const r = t.dataSync();
+  t.dispose();
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < r.length; i++) {
+    diff = Math.max(diff, Math.abs(z[i] - r[i]));
+    scale = Math.max(scale, Math.abs(r[i]));
+  }
+  return diff / (scale || 1);
+}
+
+function gemmResult(lib: Lib, size: number, form: GemmForm, t: Timing): GemmResult {
+  const s = median(t.secondsPerCall);
+  return {
+    lib,
+    size,
+    form,
+    gflops: (2 * size ** 3) / s / 1e9,
+    bestGflops: (2 * size ** 3) / Math.min(...t.secondsPerCall) / 1e9,
+    msPerCall: s * 1000,
+    samples: t.secondsPerCall.length,
+    callsPerSample: t.callsPerSample,
+    cpuShare: t.cpuShare,
+  };
+}
+
+/**
+ * Runs every measurement: GEMM (Zoo and TF.js wasm at `gemmSizes`, TF.js cpu at
+ * `cpuGemmSizes`, three forms each), tiny-add dispatch for all three, and a Zoo vs TF.js
+ * agreement check at the smallest size. Leaves TF.js on the wasm backend.
+ */
+export async function runBench(
+  partial: Partial<BenchOptions> = {},
+  command = 'node apps/bench/dist/main.js',
+): Promise<BenchResults> {
+  const opts: BenchOptions = { ...defaultOptions(partial.quick ?? false), ...partial };
+  const log = opts.log;
+  const started = performance.now();
+  const date = new Date().toISOString();
+  const libs = await loadLibs();
+  const tf = libs.tf;
+  const machine = await machineInfo(libs);
+  const gemm: GemmResult[] = [];
+  const dispatch: DispatchResult[] = [];
+  const agreement: AgreementResult[] = [];
+
+  const cell = (lib: Lib, n: number, form: GemmForm) => {
+    const cpu = lib === 'tfjs-cpu';
+    const seconds = cpu ? opts.cpuGemmSeconds : opts.gemmSeconds;
+    const samples = cpu ? opts.cpuGemmMinSamples : opts.gemmMinSamples;
+    const slow = Math.min(samples, opts.slowMinSamples);
+    const t =
+      lib === 'zoo'
+        ? timeZooGemm(n, form, seconds, samples, slow)
+        : timeTfGemm(tf, n, form, seconds, samples, slow);
+    const r = gemmResult(lib, n, form, t);
+    gemm.push(r);
+    log(`  ${LIB_NAMES[lib]} ${FORM_LABELS[form]} ${n}: ${r.gflops.toFixed(2)} GFLOP/s`);
+  };
+
+  // Zoo and TF.js wasm cell by cell, so a change in the machine's load skews both alike.
+  await useBackend(tf, 'wasm');
+  log('GEMM: Zoo and TF.js wasm');
+  for (const n of opts.gemmSizes) {
+    for (const form of GEMM_FORMS) {
+      cell('zoo', n, form);
+      cell('tfjs-wasm', n, form);
+    }
+  }
+  const small = Math.min(...opts.gemmSizes);
+  for (const form of GEMM_FORMS) {
+    agreement.push({ size: small, form, maxRelDiff: gemmAgreement(tf, small, form) });
+  }
+
+  await useBackend(tf, 'cpu');
+  log('GEMM: TF.js cpu');
+  for (const n of opts.cpuGemmSizes) for (const form of GEMM_FORMS) cell('tfjs-cpu', n, form);
+
+  log('Dispatch (tiny add)');
+  const pushDispatch = (lib: Lib, us: number[]) => {
+    const r: DispatchResult = {
+      lib,
+      usPerOp: median(us),
+      samples: us.length,
+      itersPerSample: opts.dispatchIters,
+    };
+    dispatch.push(r);
+    log(`  ${LIB_NAMES[lib]}: ${r.usPerOp.toFixed(3)} us/op`);
+  };
+  pushDispatch(
+    'tfjs-cpu',
+    timeTfDispatch(tf, opts.dispatchIters, opts.dispatchSamples, opts.dispatchWarmSeconds),
+  );
+  await useBackend(tf, 'wasm');
+  pushDispatch(
+    'tfjs-wasm',
+    timeTfDispatch(tf, opts.dispatchIters, opts.dispatchSamples, opts.dispatchWarmSeconds),
+  );
+  pushDispatch(
+    'zoo',
+    timeZooDispatch(opts.dispatchIters, opts.dispatchSamples, opts.dispatchWarmSeconds),
+  );
+
+  const { log: _log, ...rest } = opts;
+  return {
+    date,
+    command,
+    machine,
+    options: rest,
+    gemm,
+    dispatch,
+    agreement,
+    elapsedSeconds: (performance.now() - started) / 1000,
+  };
+}
+
+async function useBackend(tf: Tf, name: 'wasm' | 'cpu'): Promise<void> {
+  if (tf.getBackend() !== name && !(await tf.setBackend(name))) {
+    throw new Error(`TF.js backend '${name}' failed to start`);
+  }
+  await tf.ready();
+}
+
+/** The GEMM cell of one library, size and form, if measured. */
+export function findGemm(
+  r: BenchResults,
+  lib: Lib,
+  size: number,
+  form: GemmForm,
+): GemmResult | undefined {
+  return r.gemm.find((g) => g.lib === lib && g.size === size && g.form === form);
+}
+
+/** Zoo's GFLOP/s over TF.js wasm's for one cell, if both were measured. */
+export function zooOverWasm(r: BenchResults, size: number, form: GemmForm): number | undefined {
+  const z = findGemm(r, 'zoo', size, form);
+  const w = findGemm(r, 'tfjs-wasm', size, form);
+  return z === undefined || w === undefined ? undefined : z.gflops / w.gflops;
+}
+
+/** One performance target and whether it was met. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  /** `undefined` when the quantity was not measured. */
+  met: boolean | undefined;
+}
+
+/** Checks Zoo against its targets at `options.targetSize` (A·B at 512 by default). */
+export function targetChecks(r: BenchResults): TargetCheck[] {
+  const n = r.options.targetSize;
+  const checks: TargetCheck[] = [];
+  const zab = findGemm(r, 'zoo', n, 'AB');
+  checks.push({
+    target: `Zoo A·B at ${n}: ≥ 35 GFLOP/s`,
+    measured: zab === undefined ? 'not measured' : `${zab.gflops.toFixed(1)} GFLOP/s`,
+    met: zab === undefined ? undefined : zab.gflops >= 35,
+  });
+  const ratioCheck = (form: GemmForm, want: number) => {
+    const q = zooOverWasm(r, n, form);
+    checks.push({
+      target: `Zoo / TF.js wasm, ${FORM_LABELS[form]} at ${n}: ≥ ${want}x`,
+      measured: q === undefined ? 'not measured' : `${q.toFixed(2)}x`,
+      met: q === undefined ? undefined : q >= want,
+    });
+  };
+  ratioCheck('AB', 1.2);
+  ratioCheck('AtB', 10);
+  ratioCheck('ABt', 10);
+  const d = r.dispatch.find((x) => x.lib === 'zoo');
+  checks.push({
+    target: 'Zoo dispatch (tiny add): < 1 µs/op',
+    measured: d === undefined ? 'not measured' : `${d.usPerOp.toFixed(3)} µs`,
+    met: d === undefined ? undefined : d.usPerOp < 1,
+  });
+  return checks;
+}
+
+/** Renders one part of the report from the results. */
+export type Section = (r: BenchResults) => string;
+
+/** A markdown table from a header row and body rows. */
+export function mdTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const fmtG = (g: GemmResult | undefined) => (g === undefined ? '—' : g.gflops.toFixed(2));
+const fmtX = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(2)}x`);
+const metText = (m: boolean | undefined) =>
+  m === undefined ? 'n/a' : m ? '**met**' : '**not met**';
+
+/** How much of a core the GEMM samples got (process CPU time / wall time). */
+export function contention(r: BenchResults): string {
+  const shares = r.gemm.map((g) => g.cpuShare);
+  if (shares.length === 0) return 'CPU share: not measured';
+  const low = shares.filter((x) => x < 0.9).length;
+  return `CPU share during timed GEMM samples (process CPU time / wall time; 1.00 = a core to itself): median ${median(shares).toFixed(2)}, min ${Math.min(...shares).toFixed(2)}; ${low} of ${shares.length} cells below 0.90${low > 0 ? ', so other load slowed those cells and the "best" columns are closer to the code\'s own speed' : ''}`;
+}
+
+/** Title, date, machine and command. */
+export const headerSection: Section = (r) => {
+  const m = r.machine;
+  return [
+    '# Zoo benchmarks',
+    '',
+    `Generated by \`@zoo/bench\` (\`npm run bench\`). Speeds are measured, never asserted: they depend on the machine and on what else it runs.`,
+    '',
+    `- Date: ${r.date}`,
+    `- Command: \`${r.command}\`${r.options.quick ? ' (quick mode: short, noisier samples)' : ''}`,
+    `- CPU: ${m.cpu}, ${m.cores} cores`,
+    `- OS: ${m.os}`,
+    `- Node: ${m.node}`,
+    `- Load average at start (1/5/15 min): ${m.load}`,
+    `- Zoo kernels: ${m.zooKernels}`,
+    `- TF.js: ${m.tfjs}`,
+    `- Run time: ${r.elapsedSeconds.toFixed(1)} s`,
+    `- ${contention(r)}`,
+  ].join('\n');
+};
+
+/** GEMM GFLOP/s per library, size and form, with Zoo / TF.js wasm ratios. */
+export const gemmSection: Section = (r) => {
+  const sizes = [...new Set(r.gemm.map((g) => g.size))].sort((a, b) => a - b);
+  const header = [
+    'Size',
+    'Form',
+    'Zoo',
+    'TF.js wasm',
+    'TF.js cpu',
+    'Zoo / TF.js wasm',
+    'Zoo best',
+    'TF.js wasm best',
+  ];
+  const best = (g: GemmResult | undefined) => (g === undefined ? '—' : g.bestGflops.toFixed(2));
+  const rows: string[][] = [];
+  for (const n of sizes) {
+    for (const form of GEMM_FORMS) {
+      rows.push([
+        `${n}`,
+        FORM_LABELS[form],
+        fmtG(findGemm(r, 'zoo', n, form)),
+        fmtG(findGemm(r, 'tfjs-wasm', n, form)),
+        fmtG(findGemm(r, 'tfjs-cpu', n, form)),
+        fmtX(zooOverWasm(r, n, form)),
+        best(findGemm(r, 'zoo', n, form)),
+        best(findGemm(r, 'tfjs-wasm', n, form)),
+      ]);
+    }
+  }
+  const zooRows = r.gemm.filter((g) => g.lib === 'zoo');
+  const samples = zooRows.length > 0 ? zooRows.map((g) => g.samples) : [0];
+  const agree = r.agreement
+    .map((a) => `${FORM_LABELS[a.form]} ${a.maxRelDiff.toExponential(1)}`)
+    .join(', ');
+  return [
+    '## GEMM (single thread)',
+    '',
+    'GFLOP/s (2·n³ per n×n by n×n product; higher is better). Each call creates the output tensor and disposes it; data download is not timed. Medians of timed samples after a warm-up; the ratio is of medians; "best" columns give the fastest sample. Zoo and TF.js wasm are timed alternately, cell by cell.',
+    '',
+    mdTable(header, rows),
+    '',
+    `Timing: Zoo and TF.js wasm ≥ ${r.options.gemmSeconds} s and ≥ ${r.options.gemmMinSamples} samples per cell (Zoo took ${Math.min(...samples)}–${Math.max(...samples)} samples); TF.js cpu ≥ ${r.options.cpuGemmSeconds} s and ≥ ${r.options.cpuGemmMinSamples} samples; calls slower than 0.2 s get one warm-up call and ≥ ${r.options.slowMinSamples} samples. "—": not run.`,
+    '',
+    `Agreement with TF.js wasm at ${r.agreement[0]?.size ?? '—'} (max |Zoo − TF.js| / max |TF.js|): ${agree || '—'}.`,
+  ].join('\n');
+};
+
+/** Per-op dispatch cost of a tiny add. */
+export const dispatchSection: Section = (r) => {
+  const order: Lib[] = ['zoo', 'tfjs-wasm', 'tfjs-cpu'];
+  const rows = order
+    .map((lib) => r.dispatch.find((d) => d.lib === lib))
+    .filter((d): d is DispatchResult => d !== undefined)
+    .map((d) => [LIB_NAMES[d.lib], d.usPerOp.toFixed(3), `${d.samples} × ${d.itersPerSample}`]);
+  return [
+    '## Dispatch (tiny add)',
+    '',
+    'Microseconds per `add` of two [4] float32 tensors, the output disposed each time (lower is better); median of samples.',
+    '',
+    mdTable(['Library', 'µs / op', 'Samples × adds'], rows),
+  ].join('\n');
+};
+
+/** Zoo's targets and whether they were met. */
+export const targetsSection: Section = (r) =>
+  [
+    '## Targets',
+    '',
+    mdTable(
+      ['Target', 'Measured', 'Status'],
+      targetChecks(r).map((c) => [c.target, c.measured, metText(c.met)]),
+    ),
+  ].join('\n');
+
+/**
+ * The report's sections, in order. Later benchmarks (MLP, CNN, LSTM training) append theirs
+ * here.
+ */
+export const defaultSections: readonly Section[] = [
+  headerSection,
+  gemmSection,
+  dispatchSection,
+  targetsSection,
+];
+
+/** The whole markdown report. */
+export function renderMarkdown(
+  r: BenchResults,
+  sections: readonly Section[] = defaultSections,
+): string {
+  return `${sections.map((s) => s(r).trimEnd()).join('\n\n')}\n`;
+}
+
+/** A plain-text summary for the terminal. */
+export function renderSummary(r: BenchResults): string {
+  const lines: string[] = [];
+  lines.push(
+    `Zoo benchmarks, ${r.date} on ${r.machine.cpu} (${r.machine.cores} cores), Node ${r.machine.node}`,
+  );
+  lines.push(`Zoo kernels: ${r.machine.zooKernels}; TF.js ${r.machine.tfjs}`);
+  lines.push(contention(r));
+  lines.push('');
+  lines.push('GEMM GFLOP/s        Zoo   TF.js-wasm  TF.js-cpu   Zoo/wasm');
+  const sizes = [...new Set(r.gemm.map((g) => g.size))].sort((a, b) => a - b);
+  for (const n of sizes) {
+    for (const form of GEMM_FORMS) {
+      lines.push(
+        `${`${FORM_LABELS[form]} ${n}`.padEnd(14)}${fmtG(findGemm(r, 'zoo', n, form)).padStart(10)}${fmtG(findGemm(r, 'tfjs-wasm', n, form)).padStart(13)}${fmtG(findGemm(r, 'tfjs-cpu', n, form)).padStart(11)}${fmtX(zooOverWasm(r, n, form)).padStart(11)}`,
+      );
+    }
+  }
+  lines.push('');
+  lines.push('Dispatch (tiny add), us/op');
+  for (const d of r.dispatch) lines.push(`  ${LIB_NAMES[d.lib].padEnd(12)}${d.usPerOp.toFixed(3)}`);
+  lines.push('');
+  lines.push('Targets');
+  for (const c of targetChecks(r)) {
+    lines.push(
+      `  ${c.target}: ${c.measured} -> ${c.met === undefined ? 'n/a' : c.met ? 'met' : 'NOT met'}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,109 @@
+// Smoke test of @zoo/bench: runs every measurement at tiny sizes and checks the numbers are
+// finite and positive and the markdown has its sections. Speeds are never asserted.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseArgs } from '../apps/bench/src/args.js';
+import {
+  type BenchResults,
+  GEMM_FORMS,
+  median,
+  renderMarkdown,
+  renderSummary,
+  runBench,
+  targetChecks,
+  timeCalls,
+} from '../apps/bench/src/bench.js';
+
+describe('bench helpers', () => {
+  it('takes medians', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(() => median([])).toThrow();
+  });
+
+  it('times a call with at least the asked samples', () => {
+    let calls = 0;
+    const t = timeCalls(() => void calls++, 0.005, 3);
+    expect(t.secondsPerCall.length).toBeGreaterThanOrEqual(3);
+    expect(t.callsPerSample).toBeGreaterThanOrEqual(1);
+    expect(calls).toBeGreaterThan(0);
+  });
+});
+
+describe('bench run (quick, tiny sizes)', () => {
+  let results: BenchResults;
+
+  it('measures GEMM and dispatch with finite positive numbers', async () => {
+    results = await runBench(
+      {
+        quick: true,
+        gemmSizes: [32],
+        cpuGemmSizes: [32],
+        targetSize: 32,
+        gemmSeconds: 0.01,
+        gemmMinSamples: 3,
+        cpuGemmSeconds: 0.01,
+        cpuGemmMinSamples: 1,
+        dispatchIters: 200,
+        dispatchSamples: 3,
+        dispatchWarmSeconds: 0.01,
+      },
+      'vitest bench-smoke',
+    );
+    expect(results.gemm).toHaveLength(9);
+    for (const lib of ['zoo', 'tfjs-wasm', 'tfjs-cpu'] as const) {
+      for (const form of GEMM_FORMS) {
+        const g = results.gemm.find((x) => x.lib === lib && x.form === form && x.size === 32);
+        expect(g, `${lib} ${form}`).toBeDefined();
+        expect(Number.isFinite(g!.gflops) && g!.gflops > 0).toBe(true);
+        expect(Number.isFinite(g!.msPerCall) && g!.msPerCall > 0).toBe(true);
+        expect(g!.bestGflops).toBeGreaterThanOrEqual(g!.gflops);
+        expect(Number.isFinite(g!.cpuShare) && g!.cpuShare >= 0).toBe(true);
+      }
+    }
+    expect(results.dispatch.map((d) => d.lib).sort()).toEqual(['tfjs-cpu', 'tfjs-wasm', 'zoo']);
+    for (const d of results.dispatch) {
+      expect(Number.isFinite(d.usPerOp) && d.usPerOp > 0).toBe(true);
+    }
+    // Zoo and TF.js compute the same products.
+    expect(results.agreement).toHaveLength(3);
+    for (const a of results.agreement) expect(a.maxRelDiff).toBeLessThan(1e-4);
+    // Every target is evaluated (met or not) at the measured size.
+    for (const c of targetChecks(results)) expect(typeof c.met).toBe('boolean');
+  });
+
+  it('renders markdown with every section, written to a temp file', () => {
+    const md = renderMarkdown(results);
+    const dir = mkdtempSync(join(tmpdir(), 'zoo-bench-'));
+    try {
+      const file = join(dir, 'BENCHMARKS.md');
+      writeFileSync(file, md);
+      const text = readFileSync(file, 'utf8');
+      for (const h of ['# Zoo benchmarks', '## GEMM', '## Dispatch', '## Targets']) {
+        expect(text).toMatch(new RegExp(`^${h}`, 'm'));
+      }
+      expect(text).toContain('| Size | Form | Zoo | TF.js wasm | TF.js cpu | Zoo / TF.js wasm |');
+      expect(text).toContain('| 32 | A·B |');
+      expect(text).toContain('Command: `vitest bench-smoke`');
+      expect(text).not.toMatch(/NaN|Infinity|undefined/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(renderSummary(results)).toContain('Targets');
+  });
+});
+
+describe('bench CLI arguments', () => {
+  it('parses --quick and --out', () => {
+    const a = parseArgs(['--quick', '--out', 'x.md']);
+    expect(a).not.toBe('help');
+    if (a !== 'help') {
+      expect(a.quick).toBe(true);
+      expect(a.out.endsWith('x.md')).toBe(true);
+    }
+    expect(parseArgs(['--help'])).toBe('help');
+    expect(() => parseArgs(['--bogus'])).toThrow();
+  });
+});
