@@ -8,6 +8,7 @@ export default defineConfig({
     // Tests run on the TypeScript sources; the packaging tests check the built packages.
     alias: {
       '@zoo/core': here('./packages/core/src/index.ts'),
+      '@zoo/dnn': here('./packages/dnn/src/index.ts'),
       '@zoo/kernels': here('./wasm/src/index.ts'),
     },
   },

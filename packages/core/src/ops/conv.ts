@@ -4,7 +4,7 @@ import { engine } from '../engine.js';
 import { empty, emptyZeroed, type Tensor, view } from '../tensor.js';
 import { checkDtype, fmt, pair } from '../util.js';
 import { type TensorLike, toTensor } from './creation.js';
-import type { FusedActivation } from './matmul.js';
+import { checkActivation, type FusedActivation } from './matmul.js';
 
 /** Padding: 'same' (output = ceil(input / stride)), 'valid' (no padding), or explicit. */
 export type Padding = 'same' | 'valid' | number;
@@ -287,10 +287,11 @@ export function fusedConv2d(args: FusedConv2dArgs): Tensor {
   const [x, squeezed] = asBatch(op, x0);
   checkConvArgs(op, x, filter);
   const bias = args.bias === undefined ? null : toTensor(op, args.bias, 'bias');
+  if (bias !== null) checkDtype(op, 'float32', bias);
   if (bias !== null && (bias.rank !== 1 || bias.shape[0] !== filter.shape[3])) {
     throw new Error(`${op}: bias must have shape [${filter.shape[3]}], got ${fmt(bias.shape)}`);
   }
-  const act = args.activation ?? 'linear';
+  const act = checkActivation(op, args.activation);
   const g = geometry(
     op,
     x.shape,

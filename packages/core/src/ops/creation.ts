@@ -107,11 +107,13 @@ export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor
 
 /** Zeros shaped like `x`. */
 export function zerosLike(x: Tensor): Tensor {
+  x.assertLive('zerosLike');
   return fill(x.shape, 0, x.dtype);
 }
 
 /** Ones shaped like `x`. */
 export function onesLike(x: Tensor): Tensor {
+  x.assertLive('onesLike');
   return fill(x.shape, 1, x.dtype);
 }
 
@@ -121,6 +123,8 @@ export function clone(x: Tensor): Tensor {
   const t = empty(x.shape, x.dtype);
   const h = heap();
   h.u8.copyWithin(t.ptr, x.ptr, x.ptr + x.byteLength);
+  // The gradient passes through unchanged (as TF), so f(clone(x)) still depends on x.
+  if (engine.needsGrad([x])) engine.record([x], [t], ([dy]) => [dy]);
   return t;
 }
 
