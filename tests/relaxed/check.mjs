@@ -54,8 +54,10 @@ for (const op of [2, 3, 7, 8, 10]) {
   const n = 1031;
   const x = alloc(n);
   fill(x, n);
-  if (op === 3)
-    new Float32Array(memory.buffer, x, n).forEach((v, i, arr) => (arr[i] = Math.abs(v) + 1e-3));
+  if (op === 3) {
+    const arr = new Float32Array(memory.buffer, x, n);
+    for (let i = 0; i < n; i++) arr[i] = Math.abs(arr[i]) + 1e-3;
+  }
   const y1 = alloc(n);
   const y2 = alloc(n);
   k.unary(op, x, y1, n, 0);

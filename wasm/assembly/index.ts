@@ -9,3 +9,4 @@ export * from './random';
 export * from './conv';
 export * from './pool';
 export * from './shape';
+export * from './optim';

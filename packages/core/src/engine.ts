@@ -59,6 +59,13 @@ class Engine {
     this.variables.delete(v.id);
   }
 
+  /** The live variable with this name (the most recent if several share it). */
+  variableByName(name: string): Variable | undefined {
+    let found: Variable | undefined;
+    for (const v of this.variables.values()) if (v.name === name) found = v;
+    return found;
+  }
+
   /** Runs `fn` in a new scope; disposes what it created except the tensors in its result. */
   tidy<T>(fn: () => T): T {
     this.scopes.push([]);
@@ -126,6 +133,17 @@ class Engine {
       tape.nodes.push({ inputs, outputs, backward, needs, saved });
     }
     if (!recorded) for (const s of saved) s.dispose();
+  }
+
+  /** Runs `fn` with recording paused (metrics, bookkeeping inside a differentiated function). */
+  noGrad<T>(fn: () => T): T {
+    const saved = this.tapes;
+    this.tapes = [];
+    try {
+      return fn();
+    } finally {
+      this.tapes = saved;
+    }
   }
 
   startTape(watch: readonly Tensor[]): Tape {

@@ -19,8 +19,57 @@ export {
   ready,
   ZooOutOfMemoryError,
 } from './backend.js';
+export * as data from './data/idx.js';
 export { dispose, isTensor, keep, type MemoryInfo, memory, tidy } from './engine.js';
 export { grad, grads, valueAndGrad, valueAndGrads, variableGrads } from './grad.js';
+export {
+  type IOHandler,
+  io,
+  type LoadOptions,
+  loadLayersModel,
+  type ModelArtifacts,
+  type ModelArtifactsInfo,
+  type ModelJSON,
+  type SaveResult,
+  type WeightsManifestEntry,
+} from './io/index.js';
+export {
+  Activation,
+  type ActivationArgs,
+  type ActivationIdentifier,
+  Dense,
+  type DenseArgs,
+  Dropout,
+  type DropoutArgs,
+  dropout,
+  type InputArgs,
+  InputLayer,
+  input,
+} from './layers/core.js';
+export {
+  getInitializer,
+  type Initializer,
+  type InitializerIdentifier,
+} from './layers/initializers.js';
+export {
+  type CallArgs,
+  Layer,
+  type LayerArgs,
+  type Regularizer,
+  registerLayer,
+  regularizers,
+  type Shape,
+  SymbolicTensor,
+} from './layers/layer.js';
+export {
+  LayersModel,
+  type ModelArgs,
+  model,
+  Sequential,
+  type SequentialArgs,
+  sequential,
+} from './layers/model.js';
+export type { CompileArgs, ModelFitArgs } from './layers/training.js';
 export {
   add,
   div,
@@ -95,9 +144,51 @@ export {
   tanh,
 } from './ops/unary.js';
 export { type DType, type NestedArray, Tensor, Variable } from './tensor.js';
+export {
+  Callback,
+  CallbackList,
+  type CallbackModel,
+  type CallbacksArg,
+  CustomCallback,
+  type CustomCallbackArgs,
+  callbacks,
+  EarlyStopping,
+  type EarlyStoppingArgs,
+  History,
+  type Logs,
+  TerminateOnNaN,
+  type TrainingParams,
+} from './train/callbacks.js';
+export type { LossFn } from './train/losses.js';
+export * as losses from './train/losses.js';
+export type { MetricFn } from './train/metrics.js';
+export * as metrics from './train/metrics.js';
+export {
+  AdagradOptimizer,
+  AdamOptimizer,
+  AdamWOptimizer,
+  getOptimizer,
+  MomentumOptimizer,
+  type NamedGradients,
+  type NamedTensor,
+  Optimizer,
+  RMSPropOptimizer,
+  SGDOptimizer,
+  type SGDOptions,
+  train,
+} from './train/optimizers.js';
+export {
+  ProgressLogger,
+  type ProgressLoggerOptions,
+  type ProgressStream,
+} from './train/progress.js';
 
+import { activation, dense, dropoutLayer } from './layers/core.js';
 import { fusedConv2d } from './ops/conv.js';
 import { fusedMatMul } from './ops/matmul.js';
 
 /** Fused ops, as `tf.fused`: one kernel call does the product, the bias and the activation. */
 export const fused = { matMul: fusedMatMul, conv2d: fusedConv2d } as const;
+
+/** Layer factories, as `tf.layers`. */
+export const layers = { dense, dropout: dropoutLayer, activation } as const;
