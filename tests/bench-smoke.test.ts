@@ -49,6 +49,13 @@ describe('bench run (quick, tiny sizes)', () => {
         dispatchIters: 200,
         dispatchSamples: 3,
         dispatchWarmSeconds: 0.01,
+        mlpLayers: [16, 8, 4],
+        mlpBatch: 8,
+        mlpWarmupSteps: 1,
+        mlpSteps: 2,
+        mlpInferBatches: [1, 4],
+        mlpInferSeconds: 0.005,
+        mlpInferMinSamples: 2,
       },
       'vitest bench-smoke',
     );
@@ -70,6 +77,19 @@ describe('bench run (quick, tiny sizes)', () => {
     // Zoo and TF.js compute the same products.
     expect(results.agreement).toHaveLength(3);
     for (const a of results.agreement) expect(a.maxRelDiff).toBeLessThan(1e-4);
+    // The MLP section: training and inference for all three libraries.
+    const mlp = results.mlp!;
+    expect(mlp.layers).toEqual([16, 8, 4]);
+    expect(mlp.train.map((t) => t.lib).sort()).toEqual(['tfjs-cpu', 'tfjs-wasm', 'zoo']);
+    for (const t of mlp.train) {
+      expect(Number.isFinite(t.samplesPerSec) && t.samplesPerSec > 0).toBe(true);
+      expect(t.steps).toBe(2);
+      expect(Number.isFinite(t.lastLoss)).toBe(true);
+    }
+    expect(mlp.infer).toHaveLength(6);
+    for (const t of mlp.infer) expect(Number.isFinite(t.msPerCall) && t.msPerCall > 0).toBe(true);
+    // Same weights, same predictions.
+    expect(mlp.maxPredictDiff).toBeLessThan(1e-5);
     // Every target is evaluated (met or not) at the measured size.
     for (const c of targetChecks(results)) expect(typeof c.met).toBe('boolean');
   });
@@ -81,11 +101,12 @@ describe('bench run (quick, tiny sizes)', () => {
       const file = join(dir, 'BENCHMARKS.md');
       writeFileSync(file, md);
       const text = readFileSync(file, 'utf8');
-      for (const h of ['# Zoo benchmarks', '## GEMM', '## Dispatch', '## Targets']) {
+      for (const h of ['# Zoo benchmarks', '## GEMM', '## Dispatch', '## MLP', '## Targets']) {
         expect(text).toMatch(new RegExp(`^${h}`, 'm'));
       }
       expect(text).toContain('| Size | Form | Zoo | TF.js wasm | TF.js cpu | Zoo / TF.js wasm |');
       expect(text).toContain('| 32 | A·B |');
+      expect(text).toContain('Zoo MLP 16-8-4 training');
       expect(text).toContain('Command: `vitest bench-smoke`');
       expect(text).not.toMatch(/NaN|Infinity|undefined/);
     } finally {

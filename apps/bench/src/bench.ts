@@ -15,10 +15,14 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import type * as TfCore from '@tensorflow/tfjs-core';
+import type * as TfLayers from '@tensorflow/tfjs-layers';
 import * as zoo from '@zoo/core';
 
 /** The TF.js core namespace (the CommonJS build, shared by both backends). */
 export type Tf = typeof TfCore;
+
+/** The TF.js layers namespace (the CommonJS build, on the same tfjs-core). */
+export type Tfl = typeof TfLayers;
 
 /** A library under test. */
 export type Lib = 'zoo' | 'tfjs-wasm' | 'tfjs-cpu';
@@ -80,6 +84,45 @@ export interface AgreementResult {
   maxRelDiff: number;
 }
 
+/** Training throughput of the benchmark MLP for one library. */
+export interface MlpTrainResult {
+  lib: Lib;
+  /** Examples per second over the timed steps (batch × steps / total seconds). */
+  samplesPerSec: number;
+  /** Examples per second of the fastest step. */
+  bestSamplesPerSec: number;
+  /** Median milliseconds per step. */
+  msPerStep: number;
+  /** Timed steps (after the warm-up ones). */
+  steps: number;
+  /** The loss the last step reported (a sanity check: finite, about ln 10 on random labels). */
+  lastLoss: number;
+}
+
+/** Inference latency of the benchmark MLP for one library and batch size. */
+export interface MlpInferResult {
+  lib: Lib;
+  batch: number;
+  /** Median milliseconds per `predict` plus reading the output back. */
+  msPerCall: number;
+  /** Milliseconds of the fastest sample. */
+  bestMsPerCall: number;
+  samples: number;
+  callsPerSample: number;
+}
+
+/** The MLP section's measurements. */
+export interface MlpBenchResult {
+  /** Layer widths, input first: e.g. [784, 128, 64, 10]. */
+  layers: number[];
+  /** Training batch size. */
+  batch: number;
+  train: MlpTrainResult[];
+  infer: MlpInferResult[];
+  /** Max |Zoo − TF.js| of the batch-256 predictions with the same weights. */
+  maxPredictDiff: number;
+}
+
 /** Where the benchmark ran. */
 export interface MachineInfo {
   cpu: string;
@@ -120,6 +163,22 @@ export interface BenchOptions {
   dispatchWarmSeconds: number;
   /** Dispatch samples (the median is taken). */
   dispatchSamples: number;
+  /** Run the MLP section (training throughput and inference latency). */
+  mlp: boolean;
+  /** Layer widths of the benchmark MLP, input first (ReLU hidden, softmax output). */
+  mlpLayers: readonly number[];
+  /** Training batch size of the MLP section. */
+  mlpBatch: number;
+  /** Untimed training steps first (the JIT, allocator free lists and optimizer slots settle). */
+  mlpWarmupSteps: number;
+  /** Timed training steps. */
+  mlpSteps: number;
+  /** Batch sizes of the inference latency measurements. */
+  mlpInferBatches: readonly number[];
+  /** Minimum total timed seconds per inference cell. */
+  mlpInferSeconds: number;
+  /** Minimum timed samples per inference cell. */
+  mlpInferMinSamples: number;
   /** Progress lines (to stderr in the CLI). */
   log: (line: string) => void;
 }
@@ -135,6 +194,8 @@ export interface BenchResults {
   gemm: GemmResult[];
   dispatch: DispatchResult[];
   agreement: AgreementResult[];
+  /** The MLP section (absent when `options.mlp` is false). */
+  mlp?: MlpBenchResult;
   /** Wall-clock seconds the whole run took. */
   elapsedSeconds: number;
 }
@@ -154,6 +215,14 @@ export function defaultOptions(quick = false): BenchOptions {
     dispatchIters: quick ? 5000 : 20000,
     dispatchWarmSeconds: quick ? 0.1 : 0.3,
     dispatchSamples: quick ? 3 : 9,
+    mlp: true,
+    mlpLayers: [784, 128, 64, 10],
+    mlpBatch: 128,
+    mlpWarmupSteps: quick ? 3 : 10,
+    mlpSteps: quick ? 10 : 30,
+    mlpInferBatches: [1, 256],
+    mlpInferSeconds: quick ? 0.05 : 0.3,
+    mlpInferMinSamples: quick ? 3 : 7,
     log: () => {},
   };
 }
@@ -161,6 +230,8 @@ export function defaultOptions(quick = false): BenchOptions {
 /** Both libraries, ready to run. */
 export interface Libs {
   tf: Tf;
+  /** TF.js layers, on the same tfjs-core as `tf`. */
+  tfl: Tfl;
   /** The directory the TF.js wasm binaries were loaded from. */
   wasmDir: string;
 }
@@ -191,12 +262,18 @@ export function loadLibs(): Promise<Libs> {
     if (tf.findBackendFactory('wasm') === null || tf.findBackendFactory('cpu') === null) {
       throw new Error('TF.js backends did not register with the loaded tfjs-core');
     }
+    const tfl = require('@tensorflow/tfjs-layers') as Tfl;
+    const layersDir = path.dirname(require.resolve('@tensorflow/tfjs-layers'));
+    const layersCore = createRequire(path.join(layersDir, 'x.js')).resolve('@tensorflow/tfjs-core');
+    if (layersCore !== require.resolve('@tensorflow/tfjs-core')) {
+      throw new Error(`two copies of @tensorflow/tfjs-core: ${layersCore} (tfjs-layers) and ours`);
+    }
     // Emscripten's Node path reads `prefix + file` from disk.
     wasm.setWasmPaths(wasmDir + path.sep);
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     if (!(await tf.setBackend('wasm'))) throw new Error('TF.js wasm backend failed to start');
     await tf.ready();
-    return { tf, wasmDir };
+    return { tf, tfl, wasmDir };
   })();
   return libsPromise;
 }
@@ -416,6 +493,286 @@ export function gemmAgreement(tf: Tf, n: number, form: GemmForm): number {
   return diff / (scale || 1);
 }
 
+/** Random class labels 0..classes-1 (deterministic). */
+function randomLabels(n: number, classes: number, seed: number): Int32Array {
+  const u = randomData(n, seed);
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++)
+    out[i] = Math.min(classes - 1, Math.floor(((u[i] + 1) / 2) * classes));
+  return out;
+}
+
+/** Zoo's benchmark MLP: ReLU hidden layers, softmax output, compiled with Adam. */
+export function zooMlp(layers: readonly number[]): zoo.Sequential {
+  const m = zoo.sequential();
+  for (let i = 1; i < layers.length; i++) {
+    m.add(
+      zoo.layers.dense({
+        units: layers[i],
+        activation: i === layers.length - 1 ? 'softmax' : 'relu',
+        ...(i === 1 ? { inputShape: [layers[0]] } : {}),
+      }),
+    );
+  }
+  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+  return m;
+}
+
+/** The same MLP in TF.js layers, on TF.js's current backend. */
+export function tfMlp(tfl: Tfl, layers: readonly number[]): TfLayers.Sequential {
+  const m = tfl.sequential();
+  for (let i = 1; i < layers.length; i++) {
+    m.add(
+      tfl.layers.dense({
+        units: layers[i],
+        activation: i === layers.length - 1 ? 'softmax' : 'relu',
+        ...(i === 1 ? { inputShape: [layers[0]] } : {}),
+      }),
+    );
+  }
+  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+  return m;
+}
+
+/** Per-step seconds of `warmup` untimed then `steps` timed calls of `step`; the last loss. */
+async function timeSteps(
+  step: () => number | Promise<number>,
+  warmup: number,
+  steps: number,
+): Promise<{ seconds: number[]; lastLoss: number }> {
+  let lastLoss = Number.NaN;
+  for (let i = 0; i < warmup; i++) lastLoss = await step();
+  const seconds: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = performance.now();
+    lastLoss = await step();
+    seconds.push((performance.now() - t0) / 1000);
+  }
+  return { seconds, lastLoss };
+}
+
+function trainResult(
+  lib: Lib,
+  batch: number,
+  t: { seconds: number[]; lastLoss: number },
+): MlpTrainResult {
+  const total = t.seconds.reduce((a, b) => a + b, 0);
+  return {
+    lib,
+    samplesPerSec: (batch * t.seconds.length) / total,
+    bestSamplesPerSec: batch / Math.min(...t.seconds),
+    msPerStep: median(t.seconds) * 1000,
+    steps: t.seconds.length,
+    lastLoss: t.lastLoss,
+  };
+}
+
+/**
+ * Zoo's MLP training throughput: `trainOnBatch` on one random batch (Adam, sparse categorical
+ * cross-entropy; each step reads its loss back, as TF.js's does).
+ */
+export async function timeZooMlpTrain(
+  layers: readonly number[],
+  batch: number,
+  warmup: number,
+  steps: number,
+): Promise<MlpTrainResult> {
+  const m = zooMlp(layers);
+  const x = zoo.tensor(randomData(batch * layers[0], 11), [batch, layers[0]]);
+  const y = zoo.tensor(randomLabels(batch, layers[layers.length - 1], 12), [batch], 'int32');
+  try {
+    const t = await timeSteps(() => m.trainOnBatch(x, y) as number, warmup, steps);
+    return trainResult('zoo', batch, t);
+  } finally {
+    zoo.dispose([x, y]);
+    m.dispose();
+  }
+}
+
+/** TF.js layers' MLP training throughput on its current backend, as {@link timeZooMlpTrain}. */
+export async function timeTfMlpTrain(
+  libs: Libs,
+  lib: Lib,
+  layers: readonly number[],
+  batch: number,
+  warmup: number,
+  steps: number,
+): Promise<MlpTrainResult> {
+  const { tf, tfl } = libs;
+  const m = tfMlp(tfl, layers);
+  const x = tf.tensor2d(randomData(batch * layers[0], 11), [batch, layers[0]]);
+  // TF.js layers' sparse loss takes float labels.
+  const y = tf.tensor1d(Float32Array.from(randomLabels(batch, layers[layers.length - 1], 12)));
+  try {
+    const t = await timeSteps(async () => (await m.trainOnBatch(x, y)) as number, warmup, steps);
+    return trainResult(lib, batch, t);
+  } finally {
+    tf.dispose([x, y]);
+    m.dispose();
+  }
+}
+
+function inferResult(lib: Lib, batch: number, t: Timing): MlpInferResult {
+  return {
+    lib,
+    batch,
+    msPerCall: median(t.secondsPerCall) * 1000,
+    bestMsPerCall: Math.min(...t.secondsPerCall) * 1000,
+    samples: t.secondsPerCall.length,
+    callsPerSample: t.callsPerSample,
+  };
+}
+
+/** Zoo's MLP inference latency at one batch size: `predict`, read the output, dispose it. */
+export function timeZooMlpInfer(
+  m: zoo.LayersModel,
+  inputDim: number,
+  batch: number,
+  seconds: number,
+  minSamples: number,
+): MlpInferResult {
+  const x = zoo.tensor(randomData(batch * inputDim, 13), [batch, inputDim]);
+  try {
+    const t = timeCalls(
+      () => {
+        const y = m.predict(x, { batchSize: batch });
+        y.dataSync();
+        y.dispose();
+      },
+      seconds,
+      minSamples,
+    );
+    return inferResult('zoo', batch, t);
+  } finally {
+    x.dispose();
+  }
+}
+
+/** TF.js layers' MLP inference latency on its current backend, as {@link timeZooMlpInfer}. */
+export function timeTfMlpInfer(
+  tf: Tf,
+  lib: Lib,
+  m: TfLayers.LayersModel,
+  inputDim: number,
+  batch: number,
+  seconds: number,
+  minSamples: number,
+): MlpInferResult {
+  const x = tf.tensor2d(randomData(batch * inputDim, 13), [batch, inputDim]);
+  try {
+    const t = timeCalls(
+      () => {
+        const y = m.predict(x, { batchSize: batch }) as TfCore.Tensor;
+        y.dataSync();
+        y.dispose();
+      },
+      seconds,
+      minSamples,
+    );
+    return inferResult(lib, batch, t);
+  } finally {
+    x.dispose();
+  }
+}
+
+/** Copies a Zoo model's weights into a TF.js layers model of the same architecture. */
+function copyWeights(tf: Tf, from: zoo.LayersModel, to: TfLayers.LayersModel): void {
+  const ws = from.getWeights().map((w) => tf.tensor(w.dataSync(), [...w.shape]));
+  to.setWeights(ws);
+  tf.dispose(ws);
+}
+
+/** Max |Zoo − TF.js| of the two models' predictions on the same random batch. */
+function predictDiff(
+  tf: Tf,
+  zm: zoo.LayersModel,
+  tm: TfLayers.LayersModel,
+  inputDim: number,
+  batch: number,
+): number {
+  const data = randomData(batch * inputDim, 14);
+  const zx = zoo.tensor(data, [batch, inputDim]);
+  const zy = zm.predict(zx, { batchSize: batch });
+  const a = zy.dataSync();
+  zoo.dispose([zx, zy]);
+  const b = tf.tidy(() =>
+    (
+      tm.predict(tf.tensor2d(data, [batch, inputDim]), { batchSize: batch }) as TfCore.Tensor
+    ).dataSync(),
+  );
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  return diff;
+}
+
+/**
+ * The MLP section: training throughput (Adam, random data) and inference latency for Zoo,
+ * TF.js wasm and TF.js cpu, plus a prediction agreement check. Leaves TF.js on wasm.
+ */
+export async function runMlpBench(libs: Libs, opts: BenchOptions): Promise<MlpBenchResult> {
+  const { tf, tfl } = libs;
+  const log = opts.log;
+  const layers = [...opts.mlpLayers];
+  const inputDim = layers[0];
+  const train: MlpTrainResult[] = [];
+  const infer: MlpInferResult[] = [];
+  const logTrain = (r: MlpTrainResult) =>
+    log(
+      `  ${LIB_NAMES[r.lib]} training: ${Math.round(r.samplesPerSec)} samples/s (${r.msPerStep.toFixed(2)} ms/step)`,
+    );
+  const logInfer = (r: MlpInferResult) =>
+    log(`  ${LIB_NAMES[r.lib]} predict batch ${r.batch}: ${r.msPerCall.toFixed(4)} ms`);
+
+  log(`MLP ${layers.join('-')}, batch ${opts.mlpBatch}, Adam`);
+  zoo.setSeed(7);
+  const zm = zooMlp(layers);
+  let maxPredictDiff = Number.NaN;
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await useBackend(tf, backend);
+    const lib: Lib = backend === 'wasm' ? 'tfjs-wasm' : 'tfjs-cpu';
+    const tm = tfMlp(tfl, layers);
+    copyWeights(tf, zm, tm);
+    if (backend === 'wasm') maxPredictDiff = predictDiff(tf, zm, tm, inputDim, 256);
+    for (const b of opts.mlpInferBatches) {
+      if (backend === 'wasm') {
+        const z = timeZooMlpInfer(zm, inputDim, b, opts.mlpInferSeconds, opts.mlpInferMinSamples);
+        infer.push(z);
+        logInfer(z);
+      }
+      const t = timeTfMlpInfer(
+        tf,
+        lib,
+        tm,
+        inputDim,
+        b,
+        opts.mlpInferSeconds,
+        opts.mlpInferMinSamples,
+      );
+      infer.push(t);
+      logInfer(t);
+    }
+    tm.dispose();
+    if (backend === 'wasm') {
+      const z = await timeZooMlpTrain(layers, opts.mlpBatch, opts.mlpWarmupSteps, opts.mlpSteps);
+      train.push(z);
+      logTrain(z);
+    }
+    const t = await timeTfMlpTrain(
+      libs,
+      lib,
+      layers,
+      opts.mlpBatch,
+      opts.mlpWarmupSteps,
+      opts.mlpSteps,
+    );
+    train.push(t);
+    logTrain(t);
+  }
+  zm.dispose();
+  await useBackend(tf, 'wasm');
+  return { layers, batch: opts.mlpBatch, train, infer, maxPredictDiff };
+}
+
 function gemmResult(lib: Lib, size: number, form: GemmForm, t: Timing): GemmResult {
   const s = median(t.secondsPerCall);
   return {
@@ -508,6 +865,8 @@ export async function runBench(
     timeZooDispatch(opts.dispatchIters, opts.dispatchSamples, opts.dispatchWarmSeconds),
   );
 
+  const mlp = opts.mlp ? await runMlpBench(libs, opts) : undefined;
+
   const { log: _log, ...rest } = opts;
   return {
     date,
@@ -517,6 +876,7 @@ export async function runBench(
     gemm,
     dispatch,
     agreement,
+    ...(mlp === undefined ? {} : { mlp }),
     elapsedSeconds: (performance.now() - started) / 1000,
   };
 }
@@ -580,6 +940,21 @@ export function targetChecks(r: BenchResults): TargetCheck[] {
     measured: d === undefined ? 'not measured' : `${d.usPerOp.toFixed(3)} µs`,
     met: d === undefined ? undefined : d.usPerOp < 1,
   });
+  if (r.mlp !== undefined) {
+    const name = r.mlp.layers.join('-');
+    const tr = r.mlp.train.find((x) => x.lib === 'zoo');
+    checks.push({
+      target: `Zoo MLP ${name} training (batch ${r.mlp.batch}, Adam): ≥ 30,000 samples/s`,
+      measured: tr === undefined ? 'not measured' : `${Math.round(tr.samplesPerSec)} samples/s`,
+      met: tr === undefined ? undefined : tr.samplesPerSec >= 30_000,
+    });
+    const inf = r.mlp.infer.find((x) => x.lib === 'zoo' && x.batch === 1);
+    checks.push({
+      target: `Zoo MLP ${name} inference, batch 1: < 0.05 ms`,
+      measured: inf === undefined ? 'not measured' : `${inf.msPerCall.toFixed(4)} ms`,
+      met: inf === undefined ? undefined : inf.msPerCall < 0.05,
+    });
+  }
   return checks;
 }
 
@@ -689,6 +1064,62 @@ export const dispatchSection: Section = (r) => {
   ].join('\n');
 };
 
+/** Zoo's figure over TF.js wasm's (higher is better for both callers' quantities). */
+function ratio(z: number | undefined, w: number | undefined): number | undefined {
+  return z === undefined || w === undefined ? undefined : z / w;
+}
+
+/** MLP training throughput and inference latency per library. */
+export const mlpSection: Section = (r) => {
+  const m = r.mlp;
+  if (m === undefined) return '';
+  const order: Lib[] = ['zoo', 'tfjs-wasm', 'tfjs-cpu'];
+  const tr = (lib: Lib) => m.train.find((x) => x.lib === lib);
+  const inf = (lib: Lib, b: number) => m.infer.find((x) => x.lib === lib && x.batch === b);
+  const trainRows = order
+    .map((lib) => tr(lib))
+    .filter((t): t is MlpTrainResult => t !== undefined)
+    .map((t) => [
+      LIB_NAMES[t.lib],
+      Math.round(t.samplesPerSec).toLocaleString('en-US'),
+      t.msPerStep.toFixed(2),
+      Math.round(t.bestSamplesPerSec).toLocaleString('en-US'),
+      fmtX(ratio(tr('zoo')?.samplesPerSec, t.samplesPerSec)),
+    ]);
+  const batches = [...new Set(m.infer.map((x) => x.batch))].sort((a, b) => a - b);
+  const inferRows = batches.flatMap((b) =>
+    order
+      .map((lib) => inf(lib, b))
+      .filter((t): t is MlpInferResult => t !== undefined)
+      .map((t) => [
+        `${b}`,
+        LIB_NAMES[t.lib],
+        t.msPerCall.toFixed(4),
+        t.bestMsPerCall.toFixed(4),
+        fmtX(ratio(t.msPerCall, inf('zoo', b)?.msPerCall)),
+      ]),
+  );
+  const name = m.layers.join('-');
+  return [
+    `## MLP ${name} (training and inference)`,
+    '',
+    `A dense network ${name} (ReLU hidden layers, softmax output), Zoo's \`sequential\` + \`layers.dense\` and TF.js's \`@tensorflow/tfjs-layers\` built alike, both compiled with Adam (lr 0.001) and sparse categorical cross-entropy. Random inputs and labels (speed does not depend on the values).`,
+    '',
+    `Training: \`trainOnBatch\` on one batch of ${m.batch}, ${r.options.mlpWarmupSteps} untimed warm-up steps, then ${r.options.mlpSteps} timed steps; each step reads its loss back. Samples/s = batch × steps / total time (higher is better); "Zoo ×" is Zoo's samples/s over that library's.`,
+    '',
+    mdTable(
+      ['Library', 'Samples / s', 'ms / step (median)', 'Best step, samples / s', 'Zoo ×'],
+      trainRows,
+    ),
+    '',
+    `Inference: \`predict\` on a batch, the output read back (\`dataSync\`) and disposed; median ms per call (lower is better); "Zoo ×" is that library's time over Zoo's. At least ${r.options.mlpInferSeconds} s and ${r.options.mlpInferMinSamples} samples per cell.`,
+    '',
+    mdTable(['Batch', 'Library', 'ms / call', 'Best ms / call', 'Zoo ×'], inferRows),
+    '',
+    `Agreement: with the same weights, Zoo's and TF.js wasm's batch-256 predictions differ by at most ${m.maxPredictDiff.toExponential(1)}.`,
+  ].join('\n');
+};
+
 /** Zoo's targets and whether they were met. */
 export const targetsSection: Section = (r) =>
   [
@@ -701,13 +1132,13 @@ export const targetsSection: Section = (r) =>
   ].join('\n');
 
 /**
- * The report's sections, in order. Later benchmarks (MLP, CNN, LSTM training) append theirs
- * here.
+ * The report's sections, in order. Later benchmarks (CNN, LSTM training) append theirs here.
  */
 export const defaultSections: readonly Section[] = [
   headerSection,
   gemmSection,
   dispatchSection,
+  mlpSection,
   targetsSection,
 ];
 
@@ -716,7 +1147,10 @@ export function renderMarkdown(
   r: BenchResults,
   sections: readonly Section[] = defaultSections,
 ): string {
-  return `${sections.map((s) => s(r).trimEnd()).join('\n\n')}\n`;
+  return `${sections
+    .map((s) => s(r).trimEnd())
+    .filter((text) => text !== '')
+    .join('\n\n')}\n`;
 }
 
 /** A plain-text summary for the terminal. */
@@ -740,6 +1174,22 @@ export function renderSummary(r: BenchResults): string {
   lines.push('');
   lines.push('Dispatch (tiny add), us/op');
   for (const d of r.dispatch) lines.push(`  ${LIB_NAMES[d.lib].padEnd(12)}${d.usPerOp.toFixed(3)}`);
+  if (r.mlp !== undefined) {
+    const m = r.mlp;
+    lines.push('');
+    lines.push(`MLP ${m.layers.join('-')}: training samples/s (batch ${m.batch}, Adam)`);
+    for (const t of m.train) {
+      lines.push(
+        `  ${LIB_NAMES[t.lib].padEnd(12)}${Math.round(t.samplesPerSec).toString().padStart(9)}`,
+      );
+    }
+    lines.push('MLP inference, ms per predict');
+    for (const t of m.infer) {
+      lines.push(
+        `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.msPerCall.toFixed(4).padStart(9)}`,
+      );
+    }
+  }
   lines.push('');
   lines.push('Targets');
   for (const c of targetChecks(r)) {

@@ -140,21 +140,27 @@ describe('fit', () => {
       });
   });
 
-  it('keeps memory flat across epochs and allocates nothing after the first step', async () => {
+  it('keeps memory flat across 20 epochs and allocates nothing after the first', async () => {
     zoo.setSeed(5);
     const { x, y } = blobs(256, 11);
     const m = classifier();
     m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     const snaps: zoo.MemoryInfo[] = [];
     await m.fit(x, y, {
-      epochs: 6,
+      epochs: 20,
       batchSize: 32,
+      validationSplit: 0.25,
       verbose: 0,
       callbacks: { onEpochEnd: () => void snaps.push(zoo.memory()) },
     });
-    expect(snaps[5].numTensors).toBe(snaps[1].numTensors);
-    expect(snaps[5].wasmBytes).toBe(snaps[1].wasmBytes);
-    expect(snaps[5].heapBytes).toBe(snaps[1].heapBytes);
+    expect(snaps.length).toBe(20);
+    // After the first epoch (optimizer slots, allocator warm-up) nothing grows.
+    for (const s of snaps.slice(1)) {
+      expect(s.numTensors).toBe(snaps[1].numTensors);
+      expect(s.numBytes).toBe(snaps[1].numBytes);
+      expect(s.wasmBytes).toBe(snaps[1].wasmBytes);
+      expect(s.heapBytes).toBe(snaps[1].heapBytes);
+    }
     zoo.dispose([x, y]);
     m.dispose();
   });

@@ -360,6 +360,15 @@ export class Sequential extends LayersModel {
     return 'Sequential';
   }
 
+  /** As in Keras and TF.js, a Sequential model's `layers` leave out its input layer. */
+  protected override setGraph(
+    inputs: SymbolicTensor | SymbolicTensor[],
+    outputs: SymbolicTensor | SymbolicTensor[],
+  ): void {
+    super.setGraph(inputs, outputs);
+    this.layers = this.layers.filter((l) => !(l instanceof InputLayer));
+  }
+
   /** Appends a layer. */
   add(layer: Layer): void {
     if (!(layer instanceof Layer))
