@@ -56,6 +56,19 @@ describe('bench run (quick, tiny sizes)', () => {
         mlpInferBatches: [1, 4],
         mlpInferSeconds: 0.005,
         mlpInferMinSamples: 2,
+        cnnImageSize: 10,
+        cnnFilters: [2, 3],
+        cnnDenseUnits: 4,
+        cnnBatch: 4,
+        cnnWarmupSteps: 1,
+        cnnSteps: 2,
+        cnnCpuBatch: 2,
+        cnnCpuWarmupSteps: 0,
+        cnnCpuSteps: 1,
+        cnnInferBatches: [1, 4],
+        cnnInferSeconds: 0.005,
+        cnnInferMinSamples: 2,
+        cnnCpuSingleCallBatch: 2,
       },
       'vitest bench-smoke',
     );
@@ -90,6 +103,26 @@ describe('bench run (quick, tiny sizes)', () => {
     for (const t of mlp.infer) expect(Number.isFinite(t.msPerCall) && t.msPerCall > 0).toBe(true);
     // Same weights, same predictions.
     expect(mlp.maxPredictDiff).toBeLessThan(1e-5);
+    // The CNN section: Zoo and TF.js cpu train, TF.js wasm reports that it cannot.
+    const cnn = results.cnn!;
+    expect(cnn.imageSize).toBe(10);
+    expect(cnn.train.map((t) => t.lib).sort()).toEqual(['tfjs-cpu', 'tfjs-wasm', 'zoo']);
+    for (const t of cnn.train) {
+      if (t.lib === 'tfjs-wasm') {
+        expect(t.error).toMatch(/not registered for backend 'wasm'/);
+        continue;
+      }
+      expect(t.error).toBeUndefined();
+      expect(Number.isFinite(t.samplesPerSec) && t.samplesPerSec > 0).toBe(true);
+      expect(t.steps).toBe(t.lib === 'zoo' ? 2 : 1);
+      expect(t.batch).toBe(t.lib === 'zoo' ? 4 : 2);
+      expect(Number.isFinite(t.lastLoss)).toBe(true);
+    }
+    expect(cnn.infer).toHaveLength(6);
+    for (const t of cnn.infer) expect(Number.isFinite(t.msPerCall) && t.msPerCall > 0).toBe(true);
+    // TF.js cpu above cnnCpuSingleCallBatch: one call.
+    expect(cnn.infer.find((t) => t.lib === 'tfjs-cpu' && t.batch === 4)!.samples).toBe(1);
+    expect(cnn.maxPredictDiff).toBeLessThan(1e-5);
     // Every target is evaluated (met or not) at the measured size.
     for (const c of targetChecks(results)) expect(typeof c.met).toBe('boolean');
   });
@@ -101,12 +134,22 @@ describe('bench run (quick, tiny sizes)', () => {
       const file = join(dir, 'BENCHMARKS.md');
       writeFileSync(file, md);
       const text = readFileSync(file, 'utf8');
-      for (const h of ['# Zoo benchmarks', '## GEMM', '## Dispatch', '## MLP', '## Targets']) {
+      for (const h of [
+        '# Zoo benchmarks',
+        '## GEMM',
+        '## Dispatch',
+        '## MLP',
+        '## CNN',
+        '## Targets',
+      ]) {
         expect(text).toMatch(new RegExp(`^${h}`, 'm'));
       }
       expect(text).toContain('| Size | Form | Zoo | TF.js wasm | TF.js cpu | Zoo / TF.js wasm |');
       expect(text).toContain('| 32 | A·B |');
       expect(text).toContain('Zoo MLP 16-8-4 training');
+      expect(text).toContain('| TF.js wasm | 4 | cannot train (');
+      expect(text).toContain('Zoo CNN training (batch 4, Adam)');
+      expect(text).toContain('Zoo CNN inference, batch 4: ≥ 1.3x TF.js wasm');
       expect(text).toContain('Command: `vitest bench-smoke`');
       expect(text).not.toMatch(/NaN|Infinity|undefined/);
     } finally {

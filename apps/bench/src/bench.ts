@@ -123,6 +123,44 @@ export interface MlpBenchResult {
   maxPredictDiff: number;
 }
 
+/** Training throughput of the benchmark CNN for one library (or why it cannot train). */
+export interface CnnTrainResult {
+  lib: Lib;
+  /** Training batch size (TF.js cpu uses a smaller one: it is very slow). */
+  batch: number;
+  /** Set when the library cannot train the CNN: the error's message (the numbers are then 0). */
+  error?: string;
+  /** Examples per second over the timed steps (batch × steps / total seconds). */
+  samplesPerSec: number;
+  /** Examples per second of the fastest step. */
+  bestSamplesPerSec: number;
+  /** Median milliseconds per step. */
+  msPerStep: number;
+  /** Timed steps (after the warm-up ones). */
+  steps: number;
+  /** The loss the last step reported (finite; about ln 10 on random labels). */
+  lastLoss: number;
+}
+
+/** The CNN section's measurements. */
+export interface CnnBenchResult {
+  /** Height and width of the single-channel input images. */
+  imageSize: number;
+  /** Filters of the two 3x3 convolutions. */
+  filters: [number, number];
+  /** Units of the hidden dense layer. */
+  denseUnits: number;
+  /** Output classes. */
+  classes: number;
+  /** Training batch size (Zoo and TF.js wasm). */
+  batch: number;
+  train: CnnTrainResult[];
+  /** Inference latency (the same record as the MLP's). */
+  infer: MlpInferResult[];
+  /** Max |Zoo − TF.js wasm| of the predictions at the largest inference batch, same weights. */
+  maxPredictDiff: number;
+}
+
 /** Where the benchmark ran. */
 export interface MachineInfo {
   cpu: string;
@@ -179,6 +217,34 @@ export interface BenchOptions {
   mlpInferSeconds: number;
   /** Minimum timed samples per inference cell. */
   mlpInferMinSamples: number;
+  /** Run the CNN section (training throughput and inference latency). */
+  cnn: boolean;
+  /** Height and width of the CNN's single-channel input (28: MNIST-sized). */
+  cnnImageSize: number;
+  /** Filters of the CNN's two 3x3 convolutions. */
+  cnnFilters: readonly [number, number];
+  /** Units of the CNN's hidden dense layer. */
+  cnnDenseUnits: number;
+  /** Training batch size of the CNN section (Zoo and TF.js wasm). */
+  cnnBatch: number;
+  /** Untimed CNN training steps first. */
+  cnnWarmupSteps: number;
+  /** Timed CNN training steps. */
+  cnnSteps: number;
+  /** TF.js cpu's CNN training batch (it trains at a few samples/s, so smaller). */
+  cnnCpuBatch: number;
+  /** TF.js cpu's untimed CNN training steps. */
+  cnnCpuWarmupSteps: number;
+  /** TF.js cpu's timed CNN training steps. */
+  cnnCpuSteps: number;
+  /** Batch sizes of the CNN inference measurements. */
+  cnnInferBatches: readonly number[];
+  /** Minimum total timed seconds per CNN inference cell. */
+  cnnInferSeconds: number;
+  /** Minimum timed samples per CNN inference cell. */
+  cnnInferMinSamples: number;
+  /** TF.js cpu CNN inference at batches above this is timed with one call (it takes seconds). */
+  cnnCpuSingleCallBatch: number;
   /** Progress lines (to stderr in the CLI). */
   log: (line: string) => void;
 }
@@ -196,6 +262,8 @@ export interface BenchResults {
   agreement: AgreementResult[];
   /** The MLP section (absent when `options.mlp` is false). */
   mlp?: MlpBenchResult;
+  /** The CNN section (absent when `options.cnn` is false). */
+  cnn?: CnnBenchResult;
   /** Wall-clock seconds the whole run took. */
   elapsedSeconds: number;
 }
@@ -223,6 +291,20 @@ export function defaultOptions(quick = false): BenchOptions {
     mlpInferBatches: [1, 256],
     mlpInferSeconds: quick ? 0.05 : 0.3,
     mlpInferMinSamples: quick ? 3 : 7,
+    cnn: true,
+    cnnImageSize: 28,
+    cnnFilters: [32, 64],
+    cnnDenseUnits: 128,
+    cnnBatch: 64,
+    cnnWarmupSteps: quick ? 2 : 3,
+    cnnSteps: quick ? 5 : 10,
+    cnnCpuBatch: 8,
+    cnnCpuWarmupSteps: 0,
+    cnnCpuSteps: quick ? 1 : 2,
+    cnnInferBatches: [1, 256],
+    cnnInferSeconds: quick ? 0.1 : 0.5,
+    cnnInferMinSamples: quick ? 3 : 7,
+    cnnCpuSingleCallBatch: 16,
     log: () => {},
   };
 }
@@ -773,6 +855,319 @@ export async function runMlpBench(libs: Libs, opts: BenchOptions): Promise<MlpBe
   return { layers, batch: opts.mlpBatch, train, infer, maxPredictDiff };
 }
 
+/** The benchmark CNN's shape: image size, conv filters, dense units, classes. */
+export interface CnnShape {
+  imageSize: number;
+  filters: readonly [number, number];
+  denseUnits: number;
+  classes: number;
+}
+
+/** The CNN's name in the report, e.g. `conv32(3x3, relu)-maxpool2-…-dense10(softmax)`. */
+export function cnnName(c: CnnShape): string {
+  return `conv${c.filters[0]}(3x3, relu)-maxpool2-conv${c.filters[1]}(3x3, relu)-maxpool2-flatten-dense${c.denseUnits}(relu)-dense${c.classes}(softmax)`;
+}
+
+/** The layer configs of the benchmark CNN, shared by Zoo and TF.js layers. */
+function cnnLayerArgs(c: CnnShape) {
+  return {
+    conv1: {
+      filters: c.filters[0],
+      kernelSize: 3,
+      activation: 'relu',
+      inputShape: [c.imageSize, c.imageSize, 1],
+    },
+    conv2: { filters: c.filters[1], kernelSize: 3, activation: 'relu' },
+    pool: { poolSize: 2 },
+    hidden: { units: c.denseUnits, activation: 'relu' },
+    out: { units: c.classes, activation: 'softmax' },
+  } as const;
+}
+
+/** Zoo's benchmark CNN (valid 3x3 convolutions), compiled with Adam. */
+export function zooCnn(c: CnnShape): zoo.Sequential {
+  const a = cnnLayerArgs(c);
+  const m = zoo.sequential({
+    layers: [
+      new zoo.Conv2D({ ...a.conv1, inputShape: [...a.conv1.inputShape] }),
+      new zoo.MaxPooling2D(a.pool),
+      new zoo.Conv2D(a.conv2),
+      new zoo.MaxPooling2D(a.pool),
+      new zoo.Flatten(),
+      zoo.layers.dense(a.hidden),
+      zoo.layers.dense(a.out),
+    ],
+  });
+  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+  return m;
+}
+
+/** The same CNN in TF.js layers, on TF.js's current backend. */
+export function tfCnn(tfl: Tfl, c: CnnShape): TfLayers.Sequential {
+  const a = cnnLayerArgs(c);
+  const m = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ ...a.conv1, inputShape: [...a.conv1.inputShape] }),
+      tfl.layers.maxPooling2d(a.pool),
+      tfl.layers.conv2d(a.conv2),
+      tfl.layers.maxPooling2d(a.pool),
+      tfl.layers.flatten(),
+      tfl.layers.dense(a.hidden),
+      tfl.layers.dense(a.out),
+    ],
+  });
+  m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+  return m;
+}
+
+function cnnTrainResult(
+  lib: Lib,
+  batch: number,
+  t: { seconds: number[]; lastLoss: number },
+): CnnTrainResult {
+  return { ...trainResult(lib, batch, t), batch };
+}
+
+function cnnTrainError(lib: Lib, batch: number, err: unknown): CnnTrainResult {
+  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+  return {
+    lib,
+    batch,
+    error: message,
+    samplesPerSec: 0,
+    bestSamplesPerSec: 0,
+    msPerStep: 0,
+    steps: 0,
+    lastLoss: 0,
+  };
+}
+
+/** Zoo's CNN training throughput: `trainOnBatch` on one random batch (reads the loss back). */
+export async function timeZooCnnTrain(
+  c: CnnShape,
+  batch: number,
+  warmup: number,
+  steps: number,
+): Promise<CnnTrainResult> {
+  const m = zooCnn(c);
+  const s = c.imageSize;
+  const x = zoo.tensor(randomData(batch * s * s, 21), [batch, s, s, 1]);
+  const y = zoo.tensor(randomLabels(batch, c.classes, 22), [batch], 'int32');
+  try {
+    const t = await timeSteps(() => m.trainOnBatch(x, y) as number, warmup, steps);
+    return cnnTrainResult('zoo', batch, t);
+  } finally {
+    zoo.dispose([x, y]);
+    m.dispose();
+  }
+}
+
+/**
+ * TF.js layers' CNN training throughput on its current backend, as {@link timeZooCnnTrain}; a
+ * backend that cannot train it (TF.js wasm lacks convolution gradients) gives the error.
+ */
+export async function timeTfCnnTrain(
+  libs: Libs,
+  lib: Lib,
+  c: CnnShape,
+  batch: number,
+  warmup: number,
+  steps: number,
+): Promise<CnnTrainResult> {
+  const { tf, tfl } = libs;
+  const m = tfCnn(tfl, c);
+  const s = c.imageSize;
+  const x = tf.tensor4d(randomData(batch * s * s, 21), [batch, s, s, 1]);
+  const y = tf.tensor1d(Float32Array.from(randomLabels(batch, c.classes, 22)));
+  try {
+    const t = await timeSteps(async () => (await m.trainOnBatch(x, y)) as number, warmup, steps);
+    return cnnTrainResult(lib, batch, t);
+  } catch (err) {
+    return cnnTrainError(lib, batch, err);
+  } finally {
+    tf.dispose([x, y]);
+    m.dispose();
+  }
+}
+
+/** Zoo's CNN inference latency at one batch size: `predict`, read the output, dispose it. */
+export function timeZooCnnInfer(
+  m: zoo.LayersModel,
+  imageSize: number,
+  batch: number,
+  seconds: number,
+  minSamples: number,
+): MlpInferResult {
+  const x = zoo.tensor(randomData(batch * imageSize * imageSize, 23), [
+    batch,
+    imageSize,
+    imageSize,
+    1,
+  ]);
+  try {
+    const t = timeCalls(
+      () => {
+        const y = m.predict(x, { batchSize: batch });
+        y.dataSync();
+        y.dispose();
+      },
+      seconds,
+      minSamples,
+    );
+    return inferResult('zoo', batch, t);
+  } finally {
+    x.dispose();
+  }
+}
+
+/**
+ * TF.js layers' CNN inference latency on its current backend, as {@link timeZooCnnInfer};
+ * with `once`, a single timed call (no warm-up: TF.js cpu at batch 256 takes seconds).
+ */
+export function timeTfCnnInfer(
+  tf: Tf,
+  lib: Lib,
+  m: TfLayers.LayersModel,
+  imageSize: number,
+  batch: number,
+  seconds: number,
+  minSamples: number,
+  once = false,
+): MlpInferResult {
+  const x = tf.tensor4d(randomData(batch * imageSize * imageSize, 23), [
+    batch,
+    imageSize,
+    imageSize,
+    1,
+  ]);
+  const call = () => {
+    const y = m.predict(x, { batchSize: batch }) as TfCore.Tensor;
+    y.dataSync();
+    y.dispose();
+  };
+  try {
+    if (once) {
+      const t0 = performance.now();
+      call();
+      const sec = (performance.now() - t0) / 1000;
+      return inferResult(lib, batch, { secondsPerCall: [sec], callsPerSample: 1, cpuShare: 1 });
+    }
+    return inferResult(lib, batch, timeCalls(call, seconds, minSamples));
+  } finally {
+    x.dispose();
+  }
+}
+
+/** Max |Zoo − TF.js| of the two CNNs' predictions on the same random batch. */
+function cnnPredictDiff(
+  tf: Tf,
+  zm: zoo.LayersModel,
+  tm: TfLayers.LayersModel,
+  imageSize: number,
+  batch: number,
+): number {
+  const shape = [batch, imageSize, imageSize, 1];
+  const data = randomData(batch * imageSize * imageSize, 24);
+  const zx = zoo.tensor(data, shape);
+  const zy = zm.predict(zx, { batchSize: batch });
+  const a = zy.dataSync();
+  zoo.dispose([zx, zy]);
+  const b = tf.tidy(() =>
+    (tm.predict(tf.tensor(data, shape), { batchSize: batch }) as TfCore.Tensor).dataSync(),
+  );
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+  return diff;
+}
+
+/**
+ * The CNN section: training throughput (Adam, random data; TF.js cpu at a smaller batch,
+ * TF.js wasm reports why it cannot train) and inference latency for Zoo, TF.js wasm and TF.js
+ * cpu, plus a prediction agreement check. Leaves TF.js on wasm.
+ */
+export async function runCnnBench(libs: Libs, opts: BenchOptions): Promise<CnnBenchResult> {
+  const { tf, tfl } = libs;
+  const log = opts.log;
+  const c: CnnShape = {
+    imageSize: opts.cnnImageSize,
+    filters: [opts.cnnFilters[0], opts.cnnFilters[1]],
+    denseUnits: opts.cnnDenseUnits,
+    classes: 10,
+  };
+  const s = c.imageSize;
+  const train: CnnTrainResult[] = [];
+  const infer: MlpInferResult[] = [];
+  const logTrain = (r: CnnTrainResult) =>
+    log(
+      r.error !== undefined
+        ? `  ${LIB_NAMES[r.lib]} training: cannot train (${r.error})`
+        : `  ${LIB_NAMES[r.lib]} training (batch ${r.batch}): ${r.samplesPerSec.toFixed(1)} samples/s (${r.msPerStep.toFixed(1)} ms/step)`,
+    );
+  const logInfer = (r: MlpInferResult) =>
+    log(`  ${LIB_NAMES[r.lib]} predict batch ${r.batch}: ${r.msPerCall.toFixed(4)} ms`);
+
+  log(`CNN ${cnnName(c)} on ${s}x${s}x1, batch ${opts.cnnBatch}, Adam`);
+  zoo.setSeed(8);
+  const zm = zooCnn(c);
+  const biggest = Math.max(...opts.cnnInferBatches);
+  let maxPredictDiff = Number.NaN;
+  for (const backend of ['wasm', 'cpu'] as const) {
+    await useBackend(tf, backend);
+    const lib: Lib = backend === 'wasm' ? 'tfjs-wasm' : 'tfjs-cpu';
+    const tm = tfCnn(tfl, c);
+    copyWeights(tf, zm, tm);
+    if (backend === 'wasm') maxPredictDiff = cnnPredictDiff(tf, zm, tm, s, biggest);
+    // Small batches first: they warm TF.js cpu up before its one slow large-batch call.
+    for (const b of [...opts.cnnInferBatches].sort((p, q) => p - q)) {
+      if (backend === 'wasm') {
+        const z = timeZooCnnInfer(zm, s, b, opts.cnnInferSeconds, opts.cnnInferMinSamples);
+        infer.push(z);
+        logInfer(z);
+      }
+      const once = backend === 'cpu' && b > opts.cnnCpuSingleCallBatch;
+      const t = timeTfCnnInfer(
+        tf,
+        lib,
+        tm,
+        s,
+        b,
+        opts.cnnInferSeconds,
+        opts.cnnInferMinSamples,
+        once,
+      );
+      infer.push(t);
+      logInfer(t);
+    }
+    tm.dispose();
+    if (backend === 'wasm') {
+      const z = await timeZooCnnTrain(c, opts.cnnBatch, opts.cnnWarmupSteps, opts.cnnSteps);
+      train.push(z);
+      logTrain(z);
+    }
+    const cpu = backend === 'cpu';
+    const t = await timeTfCnnTrain(
+      libs,
+      lib,
+      c,
+      cpu ? opts.cnnCpuBatch : opts.cnnBatch,
+      cpu ? opts.cnnCpuWarmupSteps : opts.cnnWarmupSteps,
+      cpu ? opts.cnnCpuSteps : opts.cnnSteps,
+    );
+    train.push(t);
+    logTrain(t);
+  }
+  zm.dispose();
+  await useBackend(tf, 'wasm');
+  return {
+    ...c,
+    filters: c.filters as [number, number],
+    batch: opts.cnnBatch,
+    train,
+    infer,
+    maxPredictDiff,
+  };
+}
+
 function gemmResult(lib: Lib, size: number, form: GemmForm, t: Timing): GemmResult {
   const s = median(t.secondsPerCall);
   return {
@@ -866,6 +1261,7 @@ export async function runBench(
   );
 
   const mlp = opts.mlp ? await runMlpBench(libs, opts) : undefined;
+  const cnn = opts.cnn ? await runCnnBench(libs, opts) : undefined;
 
   const { log: _log, ...rest } = opts;
   return {
@@ -877,6 +1273,7 @@ export async function runBench(
     dispatch,
     agreement,
     ...(mlp === undefined ? {} : { mlp }),
+    ...(cnn === undefined ? {} : { cnn }),
     elapsedSeconds: (performance.now() - started) / 1000,
   };
 }
@@ -953,6 +1350,37 @@ export function targetChecks(r: BenchResults): TargetCheck[] {
       target: `Zoo MLP ${name} inference, batch 1: < 0.05 ms`,
       measured: inf === undefined ? 'not measured' : `${inf.msPerCall.toFixed(4)} ms`,
       met: inf === undefined ? undefined : inf.msPerCall < 0.05,
+    });
+  }
+  if (r.cnn !== undefined) checks.push(...cnnTargetChecks(r.cnn));
+  return checks;
+}
+
+/** The CNN targets: training ≥ 1,500 samples/s, largest-batch inference ≥ 1.3x TF.js wasm,
+ * batch-1 inference < 0.2 ms. */
+export function cnnTargetChecks(c: CnnBenchResult): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  const tr = c.train.find((x) => x.lib === 'zoo' && x.error === undefined);
+  checks.push({
+    target: `Zoo CNN training (batch ${c.batch}, Adam): ≥ 1,500 samples/s`,
+    measured: tr === undefined ? 'not measured' : `${Math.round(tr.samplesPerSec)} samples/s`,
+    met: tr === undefined ? undefined : tr.samplesPerSec >= 1500,
+  });
+  const batches = c.infer.map((x) => x.batch);
+  const inf = (lib: Lib, b: number) => c.infer.find((x) => x.lib === lib && x.batch === b);
+  if (batches.length > 0) {
+    const big = Math.max(...batches);
+    const q = ratio(inf('tfjs-wasm', big)?.msPerCall, inf('zoo', big)?.msPerCall);
+    checks.push({
+      target: `Zoo CNN inference, batch ${big}: ≥ 1.3x TF.js wasm`,
+      measured: q === undefined ? 'not measured' : `${q.toFixed(2)}x`,
+      met: q === undefined ? undefined : q >= 1.3,
+    });
+    const one = inf('zoo', Math.min(...batches));
+    checks.push({
+      target: `Zoo CNN inference, batch ${Math.min(...batches)}: < 0.2 ms`,
+      measured: one === undefined ? 'not measured' : `${one.msPerCall.toFixed(4)} ms`,
+      met: one === undefined ? undefined : one.msPerCall < 0.2,
     });
   }
   return checks;
@@ -1120,6 +1548,75 @@ export const mlpSection: Section = (r) => {
   ].join('\n');
 };
 
+/** CNN training throughput and inference latency per library. */
+export const cnnSection: Section = (r) => {
+  const c = r.cnn;
+  if (c === undefined) return '';
+  const order: Lib[] = ['zoo', 'tfjs-wasm', 'tfjs-cpu'];
+  const zooTrain = c.train.find((x) => x.lib === 'zoo' && x.error === undefined);
+  const trainRows = order
+    .map((lib) => c.train.find((x) => x.lib === lib))
+    .filter((t): t is CnnTrainResult => t !== undefined)
+    .map((t) =>
+      t.error !== undefined
+        ? [
+            LIB_NAMES[t.lib],
+            `${t.batch}`,
+            `cannot train (${t.error.replaceAll('|', '\\|')})`,
+            '—',
+            '—',
+            '—',
+          ]
+        : [
+            LIB_NAMES[t.lib],
+            `${t.batch}`,
+            t.samplesPerSec >= 100
+              ? Math.round(t.samplesPerSec).toLocaleString('en-US')
+              : t.samplesPerSec.toFixed(2),
+            t.msPerStep.toFixed(1),
+            t.bestSamplesPerSec >= 100
+              ? Math.round(t.bestSamplesPerSec).toLocaleString('en-US')
+              : t.bestSamplesPerSec.toFixed(2),
+            fmtX(ratio(zooTrain?.samplesPerSec, t.samplesPerSec)),
+          ],
+    );
+  const inf = (lib: Lib, b: number) => c.infer.find((x) => x.lib === lib && x.batch === b);
+  const batches = [...new Set(c.infer.map((x) => x.batch))].sort((a, b) => a - b);
+  const inferRows = batches.flatMap((b) =>
+    order
+      .map((lib) => inf(lib, b))
+      .filter((t): t is MlpInferResult => t !== undefined)
+      .map((t) => [
+        `${b}`,
+        LIB_NAMES[t.lib],
+        t.msPerCall.toFixed(4),
+        t.samples === 1 ? 'one call' : t.bestMsPerCall.toFixed(4),
+        fmtX(ratio(t.msPerCall, inf('zoo', b)?.msPerCall)),
+      ]),
+  );
+  const o = r.options;
+  const s = c.imageSize;
+  const cpu = c.train.find((x) => x.lib === 'tfjs-cpu');
+  return [
+    `## CNN (training and inference)`,
+    '',
+    `The network ${cnnName(c)} (3x3 'valid' convolutions, 2x2 max pooling) on ${s}x${s}x1 images: Zoo's \`sequential\` of \`Conv2D\`, \`MaxPooling2D\`, \`Flatten\` and \`Dense\`, and TF.js's \`@tensorflow/tfjs-layers\` built alike, both compiled with Adam (lr 0.001) and sparse categorical cross-entropy. Random inputs and labels.`,
+    '',
+    `Training: \`trainOnBatch\` on one batch, ${o.cnnWarmupSteps} untimed warm-up steps, then ${o.cnnSteps} timed steps; each step reads its loss back. TF.js cpu trains at about one sample/s, so to keep the run short it gets a smaller batch of ${cpu?.batch ?? o.cnnCpuBatch}, ${o.cnnCpuWarmupSteps} warm-up and ${o.cnnCpuSteps} timed step(s). TF.js wasm has no gradient kernels for convolution or pooling: its error is shown. Samples/s = batch × steps / total time (higher is better); "Zoo ×" is Zoo's samples/s over that library's.`,
+    '',
+    mdTable(
+      ['Library', 'Batch', 'Samples / s', 'ms / step (median)', 'Best step, samples / s', 'Zoo ×'],
+      trainRows,
+    ),
+    '',
+    `Inference: \`predict\` on a batch, the output read back and disposed; median ms per call (lower is better); "Zoo ×" is that library's time over Zoo's. At least ${o.cnnInferSeconds} s and ${o.cnnInferMinSamples} samples per cell, except TF.js cpu above batch ${o.cnnCpuSingleCallBatch}: one call (seconds long), after its smaller batches.`,
+    '',
+    mdTable(['Batch', 'Library', 'ms / call', 'Best ms / call', 'Zoo ×'], inferRows),
+    '',
+    `Agreement: with the same weights, Zoo's and TF.js wasm's batch-${batches[batches.length - 1] ?? '—'} predictions differ by at most ${c.maxPredictDiff.toExponential(1)}.`,
+  ].join('\n');
+};
+
 /** Zoo's targets and whether they were met. */
 export const targetsSection: Section = (r) =>
   [
@@ -1139,6 +1636,7 @@ export const defaultSections: readonly Section[] = [
   gemmSection,
   dispatchSection,
   mlpSection,
+  cnnSection,
   targetsSection,
 ];
 
@@ -1187,6 +1685,22 @@ export function renderSummary(r: BenchResults): string {
     for (const t of m.infer) {
       lines.push(
         `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.msPerCall.toFixed(4).padStart(9)}`,
+      );
+    }
+  }
+  if (r.cnn !== undefined) {
+    const c = r.cnn;
+    lines.push('');
+    lines.push(`CNN ${cnnName(c)}: training samples/s (Adam)`);
+    for (const t of c.train) {
+      lines.push(
+        `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.error !== undefined ? `cannot train (${t.error})` : t.samplesPerSec.toFixed(1).padStart(9)}`,
+      );
+    }
+    lines.push('CNN inference, ms per predict');
+    for (const t of c.infer) {
+      lines.push(
+        `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.msPerCall.toFixed(4).padStart(11)}`,
       );
     }
   }

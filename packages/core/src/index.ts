@@ -34,6 +34,19 @@ export {
   type WeightsManifestEntry,
 } from './io/index.js';
 export {
+  AveragePooling2D,
+  Conv2D,
+  type Conv2DArgs,
+  Flatten,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  type GlobalPooling2DArgs,
+  MaxPooling2D,
+  type Pooling2DArgs,
+  ZeroPadding2D,
+  type ZeroPadding2DArgs,
+} from './layers/conv.js';
+export {
   Activation,
   type ActivationArgs,
   type ActivationIdentifier,
@@ -101,6 +114,16 @@ export {
   zeros,
   zerosLike,
 } from './ops/creation.js';
+export {
+  flipLeftRight,
+  type ImagePadding,
+  normalize,
+  padImages,
+  type RandomFlipOptions,
+  type RandomImageOptions,
+  randomCrop,
+  randomFlipLeftRight,
+} from './ops/image.js';
 export { dot, type FusedActivation, type FusedMatMulArgs, matMul } from './ops/matmul.js';
 export { type Axis, argMax, argMin, max, mean, min, prod, sum } from './ops/reduce.js';
 export {
@@ -183,7 +206,21 @@ export {
   type ProgressStream,
 } from './train/progress.js';
 
+import {
+  AveragePooling2D,
+  Conv2D,
+  type Conv2DArgs,
+  Flatten,
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  type GlobalPooling2DArgs,
+  MaxPooling2D,
+  type Pooling2DArgs,
+  ZeroPadding2D,
+  type ZeroPadding2DArgs,
+} from './layers/conv.js';
 import { activation, dense, dropoutLayer } from './layers/core.js';
+import type { LayerArgs } from './layers/layer.js';
 import { fusedConv2d } from './ops/conv.js';
 import { fusedMatMul } from './ops/matmul.js';
 
@@ -191,4 +228,15 @@ import { fusedMatMul } from './ops/matmul.js';
 export const fused = { matMul: fusedMatMul, conv2d: fusedConv2d } as const;
 
 /** Layer factories, as `tf.layers`. */
-export const layers = { dense, dropout: dropoutLayer, activation } as const;
+export const layers = {
+  dense,
+  dropout: dropoutLayer,
+  activation,
+  conv2d: (args: Conv2DArgs) => new Conv2D(args),
+  maxPooling2d: (args: Pooling2DArgs = {}) => new MaxPooling2D(args),
+  averagePooling2d: (args: Pooling2DArgs = {}) => new AveragePooling2D(args),
+  globalAveragePooling2d: (args: GlobalPooling2DArgs = {}) => new GlobalAveragePooling2D(args),
+  globalMaxPooling2d: (args: GlobalPooling2DArgs = {}) => new GlobalMaxPooling2D(args),
+  flatten: (args: LayerArgs = {}) => new Flatten(args),
+  zeroPadding2d: (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args),
+} as const;

@@ -1,6 +1,7 @@
 // Model <-> TF.js LayersModel artifacts: Keras JSON (snake_case) topology, weight specs and
 // little-endian float32 weight bytes; rebuilding Sequential and functional models from them.
 import { tidy } from '../engine.js';
+import { registerConvLayers } from '../layers/conv.js';
 import { InputLayer, registerCoreLayers } from '../layers/core.js';
 import {
   type Layer,
@@ -387,6 +388,7 @@ function buildFunctional(config: Json, created: Layer[]): LayersModel {
  */
 export function modelFromArtifacts(artifacts: ModelArtifacts): LayersModel {
   registerCoreLayers();
+  registerConvLayers();
   if (artifacts === null || typeof artifacts !== 'object')
     fail('the IOHandler returned no model artifacts');
   let topology = artifacts.modelTopology as Dict | ArrayBuffer | undefined;

@@ -241,7 +241,11 @@ export class Dense extends Layer {
       bias: this.bias,
       activation: fusable ? act : 'linear',
     });
-    if (!fusable) y = activate(y, act);
+    if (!fusable) {
+      const pre = y;
+      y = activate(pre, act);
+      pre.dispose(); // a tape holding it keeps it alive for the backward pass
+    }
     return x.rank === 2 ? y : reshape(y, [...x.shape.slice(0, -1), this.units]);
   }
 

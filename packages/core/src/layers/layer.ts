@@ -132,10 +132,11 @@ export interface LayerWeight {
 
 const nameCounts = new Map<string, number>();
 
+/** As Keras / tfjs-layers's toSnakeCase: Conv2D -> conv2d, MaxPooling2D -> max_pooling2d. */
 function snake(s: string): string {
   return s
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
+    .replace(/(.)([A-Z][a-z0-9]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
 }
 
