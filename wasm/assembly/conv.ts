@@ -418,3 +418,76 @@ export function biasGradNHWCRef(dy: usize, db: usize, rows: i32, channels: i32):
     store<f32>(db + (<usize>c << 2), s);
   }
 }
+
+/**
+ * Relu backward fused with the bias gradient, for a conv whose output y = relu(z) was kept:
+ * dz[r*channels + c] = y > 0 ? dy : 0 (bitwise, as unaryBackward's relu: NaN dy passes where
+ * y > 0, +0 elsewhere), and when db != 0, db[c] = sum over r of dz[r*channels + c] in row
+ * order (equal to {@link biasGradNHWC} of dz). Overwrites dz [rows, channels] and db [channels].
+ */
+export function reluBiasGradNHWC(y: usize, dy: usize, dz: usize, db: usize, rows: i32, channels: i32): void {
+  const rowBytes = <usize>channels << 2;
+  const zero = f32x4.splat(0);
+  let c = 0;
+  for (; c + 16 <= channels; c += 16) {
+    const o = <usize>c << 2;
+    let a = zero, b = zero, e = zero, f = zero;
+    let p: usize = o;
+    for (let r = 0; r < rows; r++) {
+      const g0 = v128.and(v128.load(dy + p), f32x4.gt(v128.load(y + p), zero));
+      const g1 = v128.and(v128.load(dy + p, 16), f32x4.gt(v128.load(y + p, 16), zero));
+      const g2 = v128.and(v128.load(dy + p, 32), f32x4.gt(v128.load(y + p, 32), zero));
+      const g3 = v128.and(v128.load(dy + p, 48), f32x4.gt(v128.load(y + p, 48), zero));
+      v128.store(dz + p, g0);
+      v128.store(dz + p, g1, 16);
+      v128.store(dz + p, g2, 32);
+      v128.store(dz + p, g3, 48);
+      a = f32x4.add(a, g0);
+      b = f32x4.add(b, g1);
+      e = f32x4.add(e, g2);
+      f = f32x4.add(f, g3);
+      p += rowBytes;
+    }
+    if (db != 0) {
+      v128.store(db + o, a);
+      v128.store(db + o, b, 16);
+      v128.store(db + o, e, 32);
+      v128.store(db + o, f, 48);
+    }
+  }
+  for (; c + 4 <= channels; c += 4) {
+    const o = <usize>c << 2;
+    let a = zero;
+    let p: usize = o;
+    for (let r = 0; r < rows; r++) {
+      const g = v128.and(v128.load(dy + p), f32x4.gt(v128.load(y + p), zero));
+      v128.store(dz + p, g);
+      a = f32x4.add(a, g);
+      p += rowBytes;
+    }
+    if (db != 0) v128.store(db + o, a);
+  }
+  for (; c < channels; c++) {
+    const o = <usize>c << 2;
+    let s: f32 = 0;
+    let p: usize = o;
+    for (let r = 0; r < rows; r++) {
+      const g: f32 = load<f32>(y + p) > 0 ? load<f32>(dy + p) : 0;
+      store<f32>(dz + p, g);
+      s += g;
+      p += rowBytes;
+    }
+    if (db != 0) store<f32>(db + o, s);
+  }
+}
+
+/** Scalar twin of {@link reluBiasGradNHWC}. */
+export function reluBiasGradNHWCRef(y: usize, dy: usize, dz: usize, db: usize, rows: i32, channels: i32): void {
+  const total = rows * channels;
+  for (let i = 0; i < total; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dz + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
+  }
+  if (db != 0) biasGradNHWCRef(dz, db, rows, channels);
+}
+

@@ -73,6 +73,11 @@ export function maxPool(x: usize, y: usize, argmax: usize, geom: usize): void {
   const stepW = <usize>dW * pixBytes;
   const stepH = <usize>dH * <usize>W * pixBytes;
   const lanes = i32x4(0, 1, 2, 3);
+  if (KH == 2 && KW == 2 && sH == 2 && sW == 2 && pT == 0 && pL == 0 && dH == 1 && dW == 1 &&
+      (C & 3) == 0 && 2 * OH <= H && 2 * OW <= W) {
+    maxPool2x2(x, y, argmax, N, H, W, C, OH, OW);
+    return;
+  }
   let out: usize = 0; // byte offset of y[n, oh, ow, 0] (and of argmax[n, oh, ow, 0])
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
@@ -158,6 +163,69 @@ export function maxPool(x: usize, y: usize, argmax: usize, geom: usize): void {
   }
 }
 
+/**
+ * maxPool's fast path for 2x2 windows, stride 2, no padding, C a multiple of 4 (every window
+ * inside the input): the same comparisons in the same (kh, kw) order as the general loop.
+ */
+function maxPool2x2(x: usize, y: usize, argmax: usize, N: i32, H: i32, W: i32, C: i32, OH: i32, OW: i32): void {
+  const lanes = i32x4(0, 1, 2, 3);
+  const pixBytes = <usize>C << 2;
+  const rowBytes = <usize>W * pixBytes;
+  let out: usize = 0;
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const pixRow = (n * H + 2 * oh) * W;
+      const row0 = x + <usize>pixRow * pixBytes;
+      for (let ow = 0; ow < OW; ow++) {
+        const p0 = row0 + (<usize>(2 * ow) * pixBytes);
+        const p1 = p0 + pixBytes;
+        const p2 = p0 + rowBytes;
+        const p3 = p2 + pixBytes;
+        const yp = y + out;
+        if (argmax == 0) {
+          for (let c = 0; c < C; c += 4) {
+            const co = <usize>c << 2;
+            let best = v128.load(p0 + co);
+            let v = v128.load(p1 + co);
+            best = v128.bitselect(v, best, beatsX4(v, best));
+            v = v128.load(p2 + co);
+            best = v128.bitselect(v, best, beatsX4(v, best));
+            v = v128.load(p3 + co);
+            best = v128.bitselect(v, best, beatsX4(v, best));
+            v128.store(yp + co, best);
+          }
+        } else {
+          const ap = argmax + out;
+          const i0 = (pixRow + 2 * ow) * C;
+          const i1 = i0 + C;
+          const i2 = i0 + W * C;
+          const i3 = i2 + C;
+          for (let c = 0; c < C; c += 4) {
+            const co = <usize>c << 2;
+            let best = v128.load(p0 + co);
+            let bidx = i32x4.add(i32x4.splat(i0 + c), lanes);
+            let v = v128.load(p1 + co);
+            let m = beatsX4(v, best);
+            best = v128.bitselect(v, best, m);
+            bidx = v128.bitselect(i32x4.add(i32x4.splat(i1 + c), lanes), bidx, m);
+            v = v128.load(p2 + co);
+            m = beatsX4(v, best);
+            best = v128.bitselect(v, best, m);
+            bidx = v128.bitselect(i32x4.add(i32x4.splat(i2 + c), lanes), bidx, m);
+            v = v128.load(p3 + co);
+            m = beatsX4(v, best);
+            best = v128.bitselect(v, best, m);
+            bidx = v128.bitselect(i32x4.add(i32x4.splat(i3 + c), lanes), bidx, m);
+            v128.store(yp + co, best);
+            v128.store(ap + co, bidx);
+          }
+        }
+        out += pixBytes;
+      }
+    }
+  }
+}
+
 /** Scalar twin of {@link maxPool}. */
 export function maxPoolRef(x: usize, y: usize, argmax: usize, geom: usize): void {
   const N = gi(geom, 0), H = gi(geom, 1), W = gi(geom, 2), C = gi(geom, 3);
@@ -205,6 +273,109 @@ export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, nOut: i32, 
     if (a >= 0) {
       const p = dx + (<usize>a << 2);
       store<f32>(p, load<f32>(p) + load<f32>(dy + o));
+    }
+  }
+}
+
+/**
+ * {@link maxPoolBackward} given the pooling geometry (same 16 int32 as maxPool): dx [N, H, W, C]
+ * = 0, then dx[argmax[i]] += dy[i] for every output i in order. Windows that cannot overlap
+ * (stride >= window, no dilation) write each window cell once (0 + dy where it won, else 0),
+ * without the scatter; other geometries run the scatter. Same results either way.
+ */
+export function maxPoolBackwardGeom(dy: usize, argmax: usize, dx: usize, geom: usize): void {
+  const N = gi(geom, 0), H = gi(geom, 1), W = gi(geom, 2), C = gi(geom, 3);
+  const KH = gi(geom, 4), KW = gi(geom, 5), OH = gi(geom, 6), OW = gi(geom, 7);
+  const sH = gi(geom, 8), sW = gi(geom, 9), pT = gi(geom, 10), pL = gi(geom, 11);
+  const dH = dil(geom, 12), dW = dil(geom, 13);
+  if (dH != 1 || dW != 1 || KH > sH || KW > sW) {
+    maxPoolBackward(dy, argmax, dx, N * OH * OW * C, N * H * W * C);
+    return;
+  }
+  // Every input cell lies in exactly one window: nothing is left to zero.
+  const exact = pT == 0 && pL == 0 && KH == sH && KW == sW && OH * sH == H && OW * sW == W;
+  if (!exact) zeroRun(dx, N * H * W * C);
+  const pixBytes = <usize>C << 2;
+  const rowBytes = <usize>W * pixBytes;
+  const lanes = i32x4(0, 1, 2, 3);
+  const zero = f32x4.splat(0);
+  let out: usize = 0;
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      const ih0 = oh * sH - pT;
+      const khLo = firstValid(ih0, 1);
+      const khHi = endValid(ih0, 1, H, KH, khLo);
+      for (let ow = 0; ow < OW; ow++) {
+        const iw0 = ow * sW - pL;
+        const kwLo = firstValid(iw0, 1);
+        const kwHi = endValid(iw0, 1, W, KW, kwLo);
+        const gp = dy + out;
+        const ap = argmax + out;
+        out += pixBytes;
+        if (khLo == khHi || kwLo == kwHi) continue;
+        const pix0 = (n * H + ih0 + khLo) * W + iw0 + kwLo;
+        const dp0 = dx + <usize>pix0 * pixBytes;
+        if (C >= 4) {
+          let c = 0;
+          while (true) {
+            if (c > C - 4) c = C - 4;
+            const co = <usize>c << 2;
+            const g = v128.load(gp + co);
+            const a = v128.load(ap + co);
+            let rowP = dp0 + co;
+            let rowPix = pix0;
+            for (let kh = khLo; kh < khHi; kh++) {
+              let p = rowP;
+              let pix = rowPix;
+              for (let kw = kwLo; kw < kwHi; kw++) {
+                const m = i32x4.eq(a, i32x4.add(i32x4.splat(pix * C + c), lanes));
+                v128.store(p, f32x4.add(zero, v128.and(g, m)));
+                p += pixBytes;
+                pix++;
+              }
+              rowP += rowBytes;
+              rowPix += W;
+            }
+            if (c + 4 >= C) break;
+            c += 4;
+          }
+        } else {
+          for (let c = 0; c < C; c++) {
+            const co = <usize>c << 2;
+            const g = load<f32>(gp + co);
+            const a = load<i32>(ap + co);
+            let rowP = dp0 + co;
+            let rowPix = pix0;
+            for (let kh = khLo; kh < khHi; kh++) {
+              let p = rowP;
+              let pix = rowPix;
+              for (let kw = kwLo; kw < kwHi; kw++) {
+                store<f32>(p, pix * C + c == a ? <f32>0 + g : 0);
+                p += pixBytes;
+                pix++;
+              }
+              rowP += rowBytes;
+              rowPix += W;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Scalar twin of {@link maxPoolBackwardGeom}: zero, then the scatter in output order. */
+export function maxPoolBackwardGeomRef(dy: usize, argmax: usize, dx: usize, geom: usize): void {
+  const N = gi(geom, 0), H = gi(geom, 1), W = gi(geom, 2), C = gi(geom, 3);
+  const OH = gi(geom, 6), OW = gi(geom, 7);
+  const nIn = N * H * W * C;
+  const nOut = N * OH * OW * C;
+  for (let i = 0; i < nIn; i++) store<f32>(dx + (<usize>i << 2), 0);
+  for (let i = 0; i < nOut; i++) {
+    const a = load<i32>(argmax + (<usize>i << 2));
+    if (a >= 0) {
+      const p = dx + (<usize>a << 2);
+      store<f32>(p, load<f32>(p) + load<f32>(dy + (<usize>i << 2)));
     }
   }
 }

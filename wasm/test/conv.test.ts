@@ -391,6 +391,41 @@ describe.each(variants)('conv kernels (%s)', (variant) => {
       }
   });
 
+  it('reluBiasGradNHWC matches its Ref and plain JS (mask, then a row-order sum)', async () => {
+    const h = await harness(variant);
+    for (const rows of [1, 3, 7, 33, 129])
+      for (const ch of [1, 3, 4, 7, 16, 33, 64, 129, 256]) {
+        h.reset();
+        const n = rows * ch;
+        // About half the outputs are relu-clamped zeros; one NaN gradient where y > 0.
+        const y = randomArray(n, rows * 31 + ch).map((v) => Math.max(v, 0));
+        const dy = randomArray(n, rows * 1000 + ch);
+        const hot = y.findIndex((v) => v > 0);
+        if (hot >= 0) dy[hot] = Number.NaN;
+        const yp = h.putF32(y);
+        const dyp = h.putF32(dy);
+        const dz = nanBuf(h, n + 1) + 4;
+        const dzRef = nanBuf(h, n);
+        const db = nanBuf(h, ch);
+        const dbRef = nanBuf(h, ch);
+        h.k.reluBiasGradNHWC(yp, dyp, dz, db, rows, ch);
+        h.k.reluBiasGradNHWCRef(yp, dyp, dzRef, dbRef, rows, ch);
+        const label = `${rows}x${ch}`;
+        expectSameBits(h.f32(dz, n), h.f32(dzRef, n), `reluBiasGrad dz ${label}`);
+        expectSameBits(h.f32(db, ch), h.f32(dbRef, ch), `reluBiasGrad db ${label}`);
+        const wantDz = new Float32Array(n);
+        for (let i = 0; i < n; i++) wantDz[i] = y[i] > 0 ? dy[i] : 0;
+        expectSameBits(h.f32(dz, n), wantDz, `reluBiasGrad dz vs JS ${label}`);
+        const wantDb = new Float32Array(ch);
+        for (let r = 0; r < rows; r++) for (let c = 0; c < ch; c++) wantDb[c] += wantDz[r * ch + c];
+        expectSameBits(h.f32(db, ch), wantDb, `reluBiasGrad db vs JS ${label}`);
+        // db = 0: only dz is written.
+        const dz2 = nanBuf(h, n);
+        h.k.reluBiasGradNHWC(yp, dyp, dz2, 0, rows, ch);
+        expectSameBits(h.f32(dz2, n), wantDz, `reluBiasGrad no db ${label}`);
+      }
+  });
+
   it('im2col handles a large layer and unaligned buffers identically to its Ref', async () => {
     const h = await harness(variant);
     const g = makeGeom(2, 33, 31, 33, 3, 3, 8, [1, 1], [1, 1], 'same')!;

@@ -224,6 +224,13 @@ function checkPool(h: Harness, g: Geom, seed: number): void {
   const wantDx = new Float32Array(xLen);
   for (let o = 0; o < yLen; o++) wantDx[want.arg[o]] += dy[o];
   expectSameBits(h.f32(dx, xLen), wantDx, `maxPoolBackward ${label}`);
+  // The geometry-aware backward (direct writes for non-overlapping windows) and its Ref.
+  const dxg = fillBuf(h, xLen, Number.NaN);
+  const dxgRef = fillBuf(h, xLen, Number.NaN);
+  k.maxPoolBackwardGeom(dyp, arg, dxg, gp);
+  k.maxPoolBackwardGeomRef(dyp, arg, dxgRef, gp);
+  expectSameBits(h.f32(dxg, xLen), wantDx, `maxPoolBackwardGeom ${label}`);
+  expectSameBits(h.f32(dxgRef, xLen), wantDx, `maxPoolBackwardGeomRef ${label}`);
 
   // Average pooling.
   const ya = fillBuf(h, yLen, Number.NaN);
@@ -345,6 +352,47 @@ describe.each(variants)('pool kernels (%s)', (variant) => {
         fd[i] = (up - down) / (2 * eps);
       }
       expectClose(dx, fd, 1e-3, 1e-5);
+    }
+  });
+
+  it('2x2 stride-2 pooling (fast paths) == Ref == JS on CNN-sized layers, unaligned too', async () => {
+    const h = await harness(variant);
+    for (const [N, H, W, C, pad] of [
+      [3, 26, 26, 32, 'valid'],
+      [2, 11, 11, 64, 'valid'],
+      [2, 13, 13, 8, 'same'],
+      [1, 12, 10, 12, 'same'],
+      [2, 7, 9, 3, 'valid'],
+      [1, 6, 6, 129, 'valid'],
+    ] as [number, number, number, number, Pad][]) {
+      h.reset();
+      const g = makeGeom(N, H, W, C, [2, 2], [2, 2], pad)!;
+      const xLen = g.N * g.H * g.W * g.C;
+      const yLen = g.N * g.OH * g.OW * g.C;
+      const gp = h.putI32(geomArray(g));
+      const x = tiedArray(xLen, H * C);
+      const xp = h.alloc(xLen + 1) + 4;
+      h.f32(xp, xLen).set(x);
+      const y = h.alloc(yLen + 1) + 4;
+      const arg = h.alloc(yLen);
+      const yRef = h.alloc(yLen);
+      const argRef = h.alloc(yLen);
+      h.k.maxPool(xp, y, arg, gp);
+      h.k.maxPoolRef(xp, yRef, argRef, gp);
+      const want = jsMaxPool(g, x);
+      expectSameBits(h.f32(y, yLen), want.y, 'maxPool 2x2');
+      expectSameBits(h.i32(arg, yLen), want.arg, 'maxPool 2x2 argmax');
+      expectSameBits(h.f32(yRef, yLen), want.y, 'maxPoolRef 2x2');
+      const dy = randomArray(yLen, C);
+      const dyp = h.putF32(dy);
+      const wantDx = new Float32Array(xLen);
+      for (let o = 0; o < yLen; o++) wantDx[want.arg[o]] += dy[o];
+      const dx = fillBuf(h, xLen + 1, Number.NaN) + 4;
+      const dxRef = fillBuf(h, xLen, Number.NaN);
+      h.k.maxPoolBackwardGeom(dyp, arg, dx, gp);
+      h.k.maxPoolBackwardGeomRef(dyp, arg, dxRef, gp);
+      expectSameBits(h.f32(dx, xLen), wantDx, 'maxPoolBackwardGeom 2x2');
+      expectSameBits(h.f32(dxRef, xLen), wantDx, 'maxPoolBackwardGeomRef 2x2');
     }
   });
 

@@ -108,7 +108,7 @@ describe('conv2d matches TF.js (forward, gradients wrt x and filter, finite diff
   // Sums of 1440 products: TF.js sums in another order, so the absolute slack is wider
   // (results are ~10 in magnitude, rounding differences ~1e-5).
   const big = { rtol: 1e-4, atol: 1e-4, gradRtol: 1e-4, gradAtol: 1e-4 };
-  it('x [3,32,32,160] filter 3x3→1 same (chunks of 2 and 1 images)', () => {
+  it('x [3,32,32,160] filter 3x3→1 same (one image per im2col chunk)', () => {
     checkOp({
       shapes: [
         [3, 32, 32, 160],
@@ -251,6 +251,93 @@ describe('fused.conv2d matches conv2d + bias + activation in TF.js', () => {
     out.dispose();
     expect(zoo.memory().numTensors).toBe(before);
   });
+});
+
+describe('fused.conv2d gradients when only some inputs need them (skipped work)', () => {
+  // f(x, filter, bias) = sum(fused.conv2d(...) * weights); differentiate w.r.t. each subset
+  // of the inputs, the others held as constants, and compare each gradient with TF.js.
+  const subsets: [boolean, boolean, boolean][] = [
+    [false, true, true],
+    [true, false, false],
+    [false, true, false],
+    [false, false, true],
+    [true, true, false],
+    [true, false, true],
+  ];
+  const geoms: { c: ConvCase; act: 'relu' | 'linear' | 'tanh' }[] = [
+    { c: { x: [3, 9, 9, 1], k: [3, 3, 8], s: 1, pad: 'valid' }, act: 'relu' },
+    { c: { x: [2, 8, 8, 5], k: [3, 3, 7], s: 2, pad: 'same' }, act: 'linear' },
+    { c: { x: [2, 6, 6, 4], k: [1, 1, 6], s: 1, pad: 'valid' }, act: 'tanh' },
+    // Many images: several im2col chunks in the backward pass.
+    { c: { x: [12, 14, 14, 16], k: [3, 3, 16], s: 1, pad: 'same' }, act: 'relu' },
+  ];
+  for (const { c, act } of geoms) {
+    it(`${act}: ${label(c)}`, () => {
+      const [kh, kw, oc] = c.k;
+      const fShape = [kh, kw, c.x[3], oc];
+      const xs = [
+        rand(
+          c.x.reduce((a, b) => a * b),
+          3,
+        ),
+        rand(kh * kw * c.x[3] * oc, 4),
+        rand(oc, 5),
+      ];
+      const shapes = [c.x, fShape, [oc]];
+      const zx = xs.map((v, i) => zoo.tensor(v, shapes[i]));
+      const tx = xs.map((v, i) => tf.tensor(v, shapes[i]));
+      const zy = zoo.fused.conv2d({
+        x: zx[0],
+        filter: zx[1],
+        bias: zx[2],
+        strides: c.s,
+        pad: c.pad,
+        activation: act,
+      });
+      const wv = rand(zy.size, 6);
+      const wShape = zy.shape.slice();
+      zy.dispose();
+      const zw = zoo.tensor(wv, wShape);
+      const tw = tf.tensor(wv, wShape);
+      const tfAct = TF_ACT[act];
+      for (const need of subsets) {
+        const idx = [0, 1, 2].filter((i) => need[i]);
+        const zf = (...args: zoo.Tensor[]) => {
+          const v = [...zx];
+          idx.forEach((i, j) => {
+            v[i] = args[j];
+          });
+          const y = zoo.fused.conv2d({
+            x: v[0],
+            filter: v[1],
+            bias: v[2],
+            strides: c.s,
+            pad: c.pad,
+            activation: act,
+          });
+          return zoo.sum(zoo.mul(y, zw));
+        };
+        const tff = (...args: tf.Tensor[]) => {
+          const v = [...tx];
+          idx.forEach((i, j) => {
+            v[i] = args[j];
+          });
+          const y = tfAct(tf.add(tfConv(v[0], v[1], c.s, c.pad), v[2]));
+          return tf.sum(tf.mul(y, tw));
+        };
+        const zg = zoo.grads(zf)(idx.map((i) => zx[i]));
+        const tg = tf.grads(tff)(idx.map((i) => tx[i]));
+        idx.forEach((i, j) => {
+          expect(zg[j].shape).toEqual(shapes[i]);
+          expectClose(zg[j].dataSync(), tg[j].dataSync(), 1e-4, 1e-4, `input ${i} of ${need}`);
+        });
+        zoo.dispose(zg);
+        tf.dispose(tg);
+      }
+      zoo.dispose([...zx, zw]);
+      tf.dispose([...tx, tw]);
+    });
+  }
 });
 
 describe('conv2d errors', () => {

@@ -111,10 +111,16 @@ function isPointwise(g: Geometry): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.padTop === 0 && g.padLeft === 0;
 }
 
-/** Images per im2col chunk, keeping the column workspace near 16 MiB. */
+/**
+ * Bytes of one im2col chunk: a few images, so that the columns im2col writes are still in L2
+ * when the GEMM reads them (measured faster than one big chunk of the whole batch).
+ */
+const CHUNK_BYTES = 512 << 10;
+
+/** Images per im2col chunk, keeping the column workspace near {@link CHUNK_BYTES}. */
 function chunkSize(g: Geometry): number {
   const perImage = g.oh * g.ow * g.kh * g.kw * g.c * 4;
-  return Math.max(1, Math.min(g.n, Math.floor((16 << 20) / Math.max(perImage, 1))));
+  return Math.max(1, Math.min(g.n, Math.floor(CHUNK_BYTES / Math.max(perImage, 1))));
 }
 
 /** y = conv(x, w) (+ bias, relu in the epilogue), chunked over the batch. */
@@ -176,79 +182,72 @@ function convForward(
   return y;
 }
 
-/** dx = conv2dBackpropInput(dy, w). */
-function convBackpropInput(dy: Tensor, w: Tensor, g: Geometry, xShape: readonly number[]): Tensor {
+/**
+ * The gradients of a convolution given dy: dx = conv2dBackpropInput(dy, w) when needX, dw =
+ * conv2dBackpropFilter(x, dy) when needW (null otherwise). One pass over im2col chunks serves
+ * both, while the chunk of dy is in cache.
+ */
+function convBackward(
+  x: Tensor,
+  w: Tensor,
+  dy: Tensor,
+  g: Geometry,
+  needX: boolean,
+  needW: boolean,
+): [Tensor | null, Tensor | null] {
   const k = kernels();
   const kdim = g.kh * g.kw * g.c;
   if (isPointwise(g)) {
-    const dx = empty(xShape);
-    k.gemm(0, 1, g.n * g.h * g.w, kdim, g.oc, dy.ptr, g.oc, w.ptr, g.oc, dx.ptr, kdim, 0, 0, 0);
-    return dx;
+    let dx: Tensor | null = null;
+    let dw: Tensor | null = null;
+    const rows = g.n * g.h * g.w;
+    if (needX) {
+      dx = empty(x.shape);
+      k.gemm(0, 1, rows, kdim, g.oc, dy.ptr, g.oc, w.ptr, g.oc, dx.ptr, kdim, 0, 0, 0);
+    }
+    if (needW) {
+      dw = empty([g.kh, g.kw, g.c, g.oc]);
+      k.gemm(1, 0, kdim, g.oc, rows, x.ptr, kdim, dy.ptr, g.oc, dw.ptr, g.oc, 0, 0, 0);
+    }
+    return [dx, dw];
   }
-  const dx = emptyZeroed(xShape);
+  const dx = needX ? emptyZeroed(x.shape) : null;
+  const dw = needW ? empty([g.kh, g.kw, g.c, g.oc]) : null;
   const chunk = chunkSize(g);
   const rowsPer = g.oh * g.ow;
-  const dcols = empty([chunk * rowsPer, kdim]);
+  const cols = needW ? empty([chunk * rowsPer, kdim]) : null;
+  const dcols = needX ? empty([chunk * rowsPer, kdim]) : null;
   for (let n0 = 0; n0 < g.n; n0 += chunk) {
     const n1 = Math.min(g.n, n0 + chunk);
     const rows = (n1 - n0) * rowsPer;
-    k.gemm(
-      0,
-      1,
-      rows,
-      kdim,
-      g.oc,
-      dy.ptr + n0 * rowsPer * g.oc * 4,
-      g.oc,
-      w.ptr,
-      g.oc,
-      dcols.ptr,
-      kdim,
-      0,
-      0,
-      0,
-    );
-    k.col2im(dcols.ptr, dx.ptr, writeGeom(g), n0, n1);
+    const dyPtr = dy.ptr + n0 * rowsPer * g.oc * 4;
+    if (dw !== null && cols !== null) {
+      k.im2col(x.ptr, cols.ptr, writeGeom(g), n0, n1);
+      k.gemm(
+        1,
+        0,
+        kdim,
+        g.oc,
+        rows,
+        cols.ptr,
+        kdim,
+        dyPtr,
+        g.oc,
+        dw.ptr,
+        g.oc,
+        0,
+        0,
+        n0 === 0 ? 0 : 1,
+      );
+    }
+    if (dx !== null && dcols !== null) {
+      k.gemm(0, 1, rows, kdim, g.oc, dyPtr, g.oc, w.ptr, g.oc, dcols.ptr, kdim, 0, 0, 0);
+      k.col2im(dcols.ptr, dx.ptr, writeGeom(g), n0, n1);
+    }
   }
-  dcols.dispose();
-  return dx;
-}
-
-/** dw = conv2dBackpropFilter(x, dy). */
-function convBackpropFilter(x: Tensor, dy: Tensor, g: Geometry): Tensor {
-  const k = kernels();
-  const kdim = g.kh * g.kw * g.c;
-  const dw = empty([g.kh, g.kw, g.c, g.oc]);
-  if (isPointwise(g)) {
-    k.gemm(1, 0, kdim, g.oc, g.n * g.h * g.w, x.ptr, kdim, dy.ptr, g.oc, dw.ptr, g.oc, 0, 0, 0);
-    return dw;
-  }
-  const chunk = chunkSize(g);
-  const rowsPer = g.oh * g.ow;
-  const cols = empty([chunk * rowsPer, kdim]);
-  for (let n0 = 0; n0 < g.n; n0 += chunk) {
-    const n1 = Math.min(g.n, n0 + chunk);
-    k.im2col(x.ptr, cols.ptr, writeGeom(g), n0, n1);
-    const rows = (n1 - n0) * rowsPer;
-    k.gemm(
-      1,
-      0,
-      kdim,
-      g.oc,
-      rows,
-      cols.ptr,
-      kdim,
-      dy.ptr + n0 * rowsPer * g.oc * 4,
-      g.oc,
-      dw.ptr,
-      g.oc,
-      0,
-      0,
-      n0 === 0 ? 0 : 1,
-    );
-  }
-  cols.dispose();
-  return dw;
+  cols?.dispose();
+  dcols?.dispose();
+  return [dx, dw];
 }
 
 /** Arguments of {@link fusedConv2d}. */
@@ -315,9 +314,17 @@ export function fusedConv2d(args: FusedConv2dArgs): Tensor {
     engine.record(
       inputs,
       [out],
-      ([dyOut]) => {
+      ([dyOut], needs) => {
         let dy = squeezed ? view(dyOut, [1, ...dyOut.shape]) : dyOut;
-        if (act !== 'linear') {
+        const needB = bias !== null && needs[2];
+        let db: Tensor | null = null;
+        if (act === 'relu') {
+          // Relu backward and the bias gradient in one pass (the output is relu(z)).
+          const dz = empty(z.shape);
+          if (needB) db = empty([g.oc]);
+          kernels().reluBiasGradNHWC(out.ptr, dy.ptr, dz.ptr, db?.ptr ?? 0, dz.size / g.oc, g.oc);
+          dy = dz;
+        } else if (act !== 'linear') {
           const dz = empty(z.shape);
           kernels().unaryBackward(
             ACT[act],
@@ -330,13 +337,13 @@ export function fusedConv2d(args: FusedConv2dArgs): Tensor {
           );
           dy = dz;
         }
-        const dx = convBackpropInput(dy, filter, g, x.shape);
-        const dw = convBackpropFilter(x, dy, g);
-        const dxOut = squeezed ? view(dx, x0.shape) : dx;
-        if (bias === null) return [dxOut, dw];
-        const db = empty([g.oc]);
-        kernels().biasGradNHWC(dy.ptr, db.ptr, dy.size / g.oc, g.oc);
-        return [dxOut, dw, db];
+        if (needB && db === null) {
+          db = empty([g.oc]);
+          kernels().biasGradNHWC(dy.ptr, db.ptr, dy.size / g.oc, g.oc);
+        }
+        const [dx, dw] = convBackward(x, filter, dy, g, needs[0], needs[1]);
+        const dxOut = squeezed && dx !== null ? view(dx, x0.shape) : dx;
+        return bias === null ? [dxOut, dw] : [dxOut, dw, db];
       },
       z === y ? [] : [z],
     );
@@ -409,7 +416,7 @@ export function maxPool(
       [out],
       ([dy]) => {
         const dx = empty(x0.shape);
-        kernels().maxPoolBackward(dy.ptr, argmax.ptr, dx.ptr, dy.size, dx.size);
+        kernels().maxPoolBackwardGeom(dy.ptr, argmax.ptr, dx.ptr, writeGeom(g));
         return [dx];
       },
       [argmax],
