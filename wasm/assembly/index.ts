@@ -10,3 +10,4 @@ export * from './conv';
 export * from './pool';
 export * from './shape';
 export * from './optim';
+export * from './rnn';

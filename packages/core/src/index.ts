@@ -127,6 +127,16 @@ export {
 export { dot, type FusedActivation, type FusedMatMulArgs, matMul } from './ops/matmul.js';
 export { type Axis, argMax, argMin, max, mean, min, prod, sum } from './ops/reduce.js';
 export {
+  type GruSequenceArgs,
+  type GruSequenceResult,
+  gruSequence,
+  type LstmSequenceArgs,
+  type LstmSequenceResult,
+  lstmSequence,
+  type RnnActivation,
+  type RnnSequenceArgs,
+} from './ops/rnn.js';
+export {
   cast,
   concat,
   expandDims,
