@@ -656,10 +656,20 @@ export function gemm(
     }
     return;
   }
+  // k-blocking: one block when both packing buffers can hold all of k (fewer rows per A
+  // block), else equal blocks of at most KC, so no thin tail block re-reads C. Depends only
+  // on the shape, so the summation order stays fixed.
+  const ncMax = min(NC, n);
+  const ncPad = (ncMax + NR - 1) & ~(NR - 1);
+  let kcap = KC;
+  if (k > KC && k * ncPad <= KC * NC && (MC * KC) / k >= MR * 4) kcap = k;
+  const kBlocks = (k + kcap - 1) / kcap;
+  const kcb = (k + kBlocks - 1) / kBlocks;
+  const mcb = min(MC, ((MC * KC) / kcb) & ~(MR - 1));
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += kcb) {
+      const kc = min(kcb, k - pc);
       const flags = (pc > 0 || beta != 0 ? F_ACC : 0) | (pc + kc >= k ? post : 0);
       packBBlock(transB, b, ldb, pc, kc, jc, nc);
       if (n <= DIRECT_A_N) {
@@ -681,8 +691,8 @@ export function gemm(
         }
         continue;
       }
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
+      for (let ic = 0; ic < m; ic += mcb) {
+        const mc = min(mcb, m - ic);
         packABlock(transA, a, lda, ic, mc, pc, kc);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
