@@ -8,8 +8,10 @@ export default defineConfig({
     // Tests run on the TypeScript sources; the packaging tests check the built packages.
     alias: {
       '@zoo/core': here('./packages/core/src/index.ts'),
+      '@zoo/cnn': here('./packages/cnn/src/index.ts'),
       '@zoo/dnn': here('./packages/dnn/src/index.ts'),
       '@zoo/kernels': here('./wasm/src/index.ts'),
+      '@zoo/word2vec': here('./packages/word2vec/src/index.ts'),
     },
   },
   test: {
