@@ -25,88 +25,14 @@
 // Every fast kernel has a scalar twin with the suffix Ref (plain loops, AssemblyScript's Mathf).
 
 import { gemm } from './gemm';
+import { madd, sel, splat, vExp, vSigmoid, vTanh } from './vmath';
 
 // ---------------------------------------------------------------------------------------------
-// Vector math (copied from unary.ts, where these helpers are private).
+// Vector math comes from vmath.ts.
 
 // 16-byte scratch for partial vectors (units not a multiple of 4).
 const tailBuf = memory.data(16, 16);
 
-// @ts-ignore: decorator
-@inline function splat(v: f32): v128 {
-  return f32x4.splat(v);
-}
-
-/** a * b + c (fused in the relaxed build where the hardware fuses). */
-// @ts-ignore: decorator
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) {
-    return f32x4.relaxed_madd(a, b, c);
-  } else {
-    return f32x4.add(f32x4.mul(a, b), c);
-  }
-}
-
-// @ts-ignore: decorator
-@inline function sel(a: v128, b: v128, mask: v128): v128 {
-  return v128.bitselect(a, b, mask);
-}
-
-// @ts-ignore: decorator
-@inline function pow2i(n: v128): v128 {
-  return i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
-}
-
-// @ts-ignore: decorator
-@inline function expPolyTail(r: v128): v128 {
-  let p = madd(splat(1.9875691500e-4), r, splat(1.3981999507e-3));
-  p = madd(p, r, splat(8.3334519073e-3));
-  p = madd(p, r, splat(4.1665795894e-2));
-  p = madd(p, r, splat(1.6666665459e-1));
-  p = madd(p, r, splat(5.0000001201e-1));
-  return f32x4.mul(p, f32x4.mul(r, r));
-}
-
-/** exp(x), Cephes expf (see unary.ts). */
-// @ts-ignore: decorator
-@inline function vExp(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, splat(-104.0)), splat(89.0));
-  const fn = f32x4.nearest(f32x4.mul(xc, splat(1.44269504088896341)));
-  let r = madd(fn, splat(-0.693359375), xc);
-  r = madd(fn, splat(2.12194440e-4), r);
-  const q = expPolyTail(r);
-  const p = f32x4.add(f32x4.add(q, r), splat(1.0));
-  const n = i32x4.trunc_sat_f32x4_s(fn);
-  const n1 = i32x4.shr_s(n, 1);
-  const n2 = i32x4.sub(n, n1);
-  return f32x4.mul(f32x4.mul(p, pow2i(n1)), pow2i(n2));
-}
-
-/** tanh(x): odd polynomial below 0.625, 1 - 2/(exp(2|x|) + 1) above, sign of x (unary.ts). */
-// @ts-ignore: decorator
-@inline function vTanh(x: v128): v128 {
-  const ax = f32x4.abs(x);
-  const z = f32x4.mul(ax, ax);
-  let p = madd(splat(-5.70498872745e-3), z, splat(2.06390887954e-2));
-  p = madd(p, z, splat(-5.37397155531e-2));
-  p = madd(p, z, splat(1.33314422036e-1));
-  p = madd(p, z, splat(-3.33332819422e-1));
-  const small = madd(f32x4.mul(p, z), ax, ax);
-  const e = vExp(f32x4.add(ax, ax));
-  const large = f32x4.sub(splat(1.0), f32x4.div(splat(2.0), f32x4.add(e, splat(1.0))));
-  const y = sel(small, large, f32x4.lt(ax, splat(0.625)));
-  return v128.or(y, v128.and(x, i32x4.splat(0x80000000)));
-}
-
-/** sigmoid(x) with e = exp(-|x|): 1/(1+e) for x >= 0, e/(1+e) below (unary.ts). */
-// @ts-ignore: decorator
-@inline function vSigmoid(x: v128): v128 {
-  const e = vExp(f32x4.neg(f32x4.abs(x)));
-  const num = sel(splat(1.0), e, f32x4.ge(x, splat(0.0)));
-  return f32x4.div(num, f32x4.add(splat(1.0), e));
-}
-
-/** Activation `code` (see the header) of 4 lanes. */
 // @ts-ignore: decorator
 @inline function vAct(code: i32, x: v128): v128 {
   switch (code) {
