@@ -68,6 +68,7 @@ export {
   type CallArgs,
   Layer,
   type LayerArgs,
+  type Mask,
   type Regularizer,
   registerLayer,
   regularizers,
@@ -82,6 +83,21 @@ export {
   type SequentialArgs,
   sequential,
 } from './layers/model.js';
+export {
+  Bidirectional,
+  type BidirectionalArgs,
+  Embedding,
+  type EmbeddingArgs,
+  GRU,
+  type GRUArgs,
+  LSTM,
+  type LSTMArgs,
+  type MergeMode,
+  RNNLayer,
+  type RNNLayerArgs,
+  TimeDistributed,
+  type TimeDistributedArgs,
+} from './layers/recurrent.js';
 export type { CompileArgs, ModelFitArgs } from './layers/training.js';
 export {
   add,
@@ -231,6 +247,7 @@ import {
 } from './layers/conv.js';
 import { activation, dense, dropoutLayer } from './layers/core.js';
 import type { LayerArgs } from './layers/layer.js';
+import { bidirectional, embedding, gru, lstm, timeDistributed } from './layers/recurrent.js';
 import { fusedConv2d } from './ops/conv.js';
 import { fusedMatMul } from './ops/matmul.js';
 
@@ -249,4 +266,9 @@ export const layers = {
   globalMaxPooling2d: (args: GlobalPooling2DArgs = {}) => new GlobalMaxPooling2D(args),
   flatten: (args: LayerArgs = {}) => new Flatten(args),
   zeroPadding2d: (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args),
+  embedding,
+  lstm,
+  gru,
+  bidirectional,
+  timeDistributed,
 } as const;

@@ -10,6 +10,7 @@ import {
   type SymbolicTensor,
 } from '../layers/layer.js';
 import { LayersModel, Sequential } from '../layers/model.js';
+import { registerRecurrentLayers } from '../layers/recurrent.js';
 import { tensor } from '../ops/creation.js';
 import { fileSystem } from './file.js';
 import {
@@ -389,6 +390,7 @@ function buildFunctional(config: Json, created: Layer[]): LayersModel {
 export function modelFromArtifacts(artifacts: ModelArtifacts): LayersModel {
   registerCoreLayers();
   registerConvLayers();
+  registerRecurrentLayers();
   if (artifacts === null || typeof artifacts !== 'object')
     fail('the IOHandler returned no model artifacts');
   let topology = artifacts.modelTopology as Dict | ArrayBuffer | undefined;

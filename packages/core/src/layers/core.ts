@@ -177,6 +177,7 @@ export class Dense extends Layer {
     if (!Number.isInteger(args.units) || args.units < 1) {
       throw new Error(`${this.name}: units must be a positive integer, got ${String(args.units)}`);
     }
+    this.supportsMasking = true;
     this.units = args.units;
     this.activation = getActivation(args.activation, this.name);
     this.useBias = args.useBias ?? true;
@@ -325,6 +326,7 @@ export class Dropout extends Layer {
     super(args);
     if (!(args.rate >= 0 && args.rate < 1))
       throw new Error(`${this.name}: rate must be in [0, 1), got ${String(args.rate)}`);
+    this.supportsMasking = true;
     this.rate = args.rate;
     this.seed = args.seed;
   }
@@ -351,6 +353,7 @@ export class Activation extends Layer {
   readonly activation: ActivationIdentifier;
   constructor(args: ActivationArgs) {
     super(args);
+    this.supportsMasking = true;
     this.activation = getActivation(args.activation, this.name);
   }
   getClassName(): string {

@@ -1,5 +1,12 @@
 // Weight initializers with Keras's names and serialization.
-import { fill, randomNormal, randomUniform, setSeed, truncatedNormal } from '../ops/creation.js';
+import {
+  fill,
+  randomNormal,
+  randomUniform,
+  setSeed,
+  tensor,
+  truncatedNormal,
+} from '../ops/creation.js';
 import type { Tensor } from '../tensor.js';
 
 /** A serializable recipe for a weight's initial values. */
@@ -90,6 +97,63 @@ class TruncatedNormalInit implements Initializer {
   }
 }
 
+/**
+ * Orthogonal (Keras / TF.js `Orthogonal`): a random matrix with orthonormal rows or columns,
+ * times `gain`. Shapes of rank > 2 are flattened to [prod(leading dims), last dim]. A standard
+ * normal [max, min] matrix is orthonormalised by modified Gram-Schmidt in float64 (its Q factor
+ * with a positive diagonal R, as the QR with sign correction Keras uses), then transposed when
+ * the weight has fewer rows than columns. The default recurrent kernel initializer.
+ */
+class OrthogonalInit implements Initializer {
+  readonly className = 'Orthogonal';
+  constructor(
+    private readonly gain = 1,
+    private readonly seed: number | null = null,
+  ) {}
+  getConfig(): Record<string, unknown> {
+    return { gain: this.gain, seed: this.seed };
+  }
+  apply(shape: readonly number[]): Tensor {
+    if (shape.length < 2) {
+      throw new Error(`Orthogonal: the shape must have rank >= 2, got [${shape.join(',')}]`);
+    }
+    const cols = shape[shape.length - 1];
+    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const m = Math.max(rows, cols);
+    const n = Math.min(rows, cols);
+    seeded(this.seed);
+    const draw = randomNormal([m, n], 0, 1);
+    const a = Float64Array.from(draw.dataSync());
+    draw.dispose();
+    // Modified Gram-Schmidt on the n columns of the row-major [m, n] matrix a.
+    for (let j = 0; j < n; j++) {
+      for (let k = 0; k < j; k++) {
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += a[i * n + k] * a[i * n + j];
+        for (let i = 0; i < m; i++) a[i * n + j] -= dot * a[i * n + k];
+      }
+      let norm = 0;
+      for (let i = 0; i < m; i++) norm += a[i * n + j] * a[i * n + j];
+      norm = Math.sqrt(norm);
+      // A (measure-zero) degenerate draw would leave a zero column; fall back to a unit vector.
+      if (!(norm > 1e-12)) {
+        for (let i = 0; i < m; i++) a[i * n + j] = i === j ? 1 : 0;
+        norm = 1;
+      }
+      for (let i = 0; i < m; i++) a[i * n + j] /= norm;
+    }
+    const out = new Float32Array(rows * cols);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        const v = this.gain * a[i * n + j];
+        if (rows >= cols) out[i * cols + j] = v;
+        else out[j * cols + i] = v; // transpose: [n, m] = [rows, cols]
+      }
+    }
+    return tensor(out, shape);
+  }
+}
+
 type FanMode = 'fan_in' | 'fan_out' | 'fan_avg';
 type Distribution = 'normal' | 'truncated_normal' | 'untruncated_normal' | 'uniform';
 
@@ -149,6 +213,7 @@ export type InitializerIdentifier =
   | 'randomNormal'
   | 'randomUniform'
   | 'truncatedNormal'
+  | 'orthogonal'
   | (string & {});
 
 function camel(s: string): string {
@@ -170,10 +235,11 @@ export function getInitializer(
   if (key === 'randomNormal') return new RandomNormalInit();
   if (key === 'randomUniform') return new RandomUniformInit();
   if (key === 'truncatedNormal') return new TruncatedNormalInit();
+  if (key === 'orthogonal') return new OrthogonalInit();
   const p = PRESETS[key];
   if (p !== undefined) return new VarianceScaling(p[0], p[1], p[2]);
   throw new Error(
-    `${owner}: unknown initializer '${id}'; expected one of zeros, ones, ${Object.keys(PRESETS).join(', ')}, randomNormal, randomUniform, truncatedNormal`,
+    `${owner}: unknown initializer '${id}'; expected one of zeros, ones, ${Object.keys(PRESETS).join(', ')}, randomNormal, randomUniform, truncatedNormal, orthogonal`,
   );
 }
 
@@ -199,6 +265,8 @@ export function initializerFromConfig(json: unknown, owner = 'layer'): Initializ
       return new RandomUniformInit(c.minval ?? -0.05, c.maxval ?? 0.05, c.seed ?? null);
     case 'TruncatedNormal':
       return new TruncatedNormalInit(c.mean ?? 0, c.stddev ?? 0.05, c.seed ?? null);
+    case 'Orthogonal':
+      return new OrthogonalInit(c.gain ?? 1, c.seed ?? null);
     case 'VarianceScaling': {
       const mode = String(c.mode ?? 'fan_in')
         .replace(/([a-z])([A-Z])/g, '$1_$2')

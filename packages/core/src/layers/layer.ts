@@ -154,7 +154,15 @@ export interface CallArgs {
   training: boolean;
   /** For the output layer when the loss fuses its activation (softmax + cross-entropy). */
   skipActivation?: boolean;
+  /**
+   * The input's mask (e.g. from `embedding({ maskZero: true })`): [batch, timesteps], 1 where a
+   * step is real, 0 where it is padding; one entry per input for a list of inputs.
+   */
+  mask?: Mask;
 }
+
+/** A mask carried alongside a layer's input or output (null: no mask). */
+export type Mask = Tensor | null | (Tensor | null)[];
 
 /**
  * Base class of layers. A constructor only stores config; `build(inputShape)` creates the
@@ -204,6 +212,21 @@ export abstract class Layer {
 
   /** Computes the layer's output for concrete tensors. */
   abstract call(inputs: Tensor | Tensor[], args: CallArgs): Tensor | Tensor[];
+
+  /**
+   * Whether the layer passes its input's mask through to its output unchanged (when it does
+   * not override {@link Layer.computeMask}). Layers that do not support masking drop it.
+   */
+  supportsMasking = false;
+
+  /**
+   * The mask of the layer's output(s), given its input(s) and their mask. The default passes
+   * the mask through when `supportsMasking`, else drops it (null). Embedding with `maskZero`
+   * creates one; recurrent layers consume it.
+   */
+  computeMask(_inputs: Tensor | Tensor[], mask: Mask | undefined): Mask {
+    return this.supportsMasking ? (mask ?? null) : null;
+  }
 
   /** The output shape for an input shape (default: unchanged). */
   computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
@@ -349,6 +372,7 @@ export abstract class Layer {
     return this.call(Array.isArray(inputs) ? tensors : tensors[0], {
       training: args.training ?? false,
       skipActivation: args.skipActivation,
+      mask: args.mask,
     });
   }
 

@@ -14,6 +14,7 @@ import {
   fmtShape,
   Layer,
   type LayerNode,
+  type Mask,
   type Shape,
   SymbolicTensor,
 } from './layer.js';
@@ -123,6 +124,8 @@ export class LayersModel extends Layer {
       );
     }
     const values = new Map<SymbolicTensor, Tensor>();
+    // Masks (e.g. from embedding maskZero) travel alongside the values they describe.
+    const masks = new Map<SymbolicTensor, Tensor | null>();
     this.inputs.forEach((sym, i) => {
       checkInputShape(this.name, sym.shape, xs[i]);
       values.set(sym, xs[i]);
@@ -131,13 +134,21 @@ export class LayersModel extends Layer {
     for (const node of this.nodes) {
       if (node.inputs.length === 0) continue;
       const ins = node.inputs.map((s) => values.get(s)!);
+      const inMasks = node.inputs.map((s) => masks.get(s) ?? null);
+      const mask: Mask = inMasks.length === 1 ? inMasks[0] : inMasks;
       const callArgs: CallArgs = {
         training: args.training,
         skipActivation: args.skipActivation === true && outputLayers.has(node.layer),
       };
-      const out = node.layer.call(ins.length === 1 ? ins[0] : ins, callArgs);
+      if (inMasks.some((m) => m !== null)) callArgs.mask = mask;
+      const input = ins.length === 1 ? ins[0] : ins;
+      const out = node.layer.call(input, callArgs);
       const outs = Array.isArray(out) ? out : [out];
-      for (let i = 0; i < node.outputs.length; i++) values.set(node.outputs[i], outs[i]);
+      const outMask = node.layer.computeMask(input, callArgs.mask);
+      for (let i = 0; i < node.outputs.length; i++) {
+        values.set(node.outputs[i], outs[i]);
+        masks.set(node.outputs[i], Array.isArray(outMask) ? (outMask[i] ?? null) : outMask);
+      }
     }
     return this.outputs.map((o) => values.get(o)!);
   }

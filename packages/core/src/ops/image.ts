@@ -160,7 +160,8 @@ function gatherPixels(x: Tensor, idx: Int32Array, n: number, h: number, w: numbe
  * A random [height, width] window of each image of a [batch, H, W, channels] batch, each image
  * at its own offset drawn uniformly from the seeded generator (vertical offsets first, then
  * horizontal ones). With {@link padImages} first this is the usual "pad 4, crop 32"
- * augmentation. Differentiable with respect to `x`.
+ * augmentation. Differentiable with respect to `x`. Runs as one `gather` with an int32 index
+ * of batch * height * width entries, so apply it per batch rather than to a whole dataset.
  */
 export function randomCrop(
   xl: TensorLike,
