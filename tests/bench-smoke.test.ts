@@ -69,6 +69,10 @@ describe('bench run (quick, tiny sizes)', () => {
         cnnInferSeconds: 0.005,
         cnnInferMinSamples: 2,
         cnnCpuSingleCallBatch: 2,
+        // A tiny synthetic corpus, gensim's reference figures (no python run).
+        w2vData: null,
+        w2vTokens: 20_000,
+        w2vGensim: false,
       },
       'vitest bench-smoke',
     );
@@ -123,6 +127,20 @@ describe('bench run (quick, tiny sizes)', () => {
     // TF.js cpu above cnnCpuSingleCallBatch: one call.
     expect(cnn.infer.find((t) => t.lib === 'tfjs-cpu' && t.batch === 4)!.samples).toBe(1);
     expect(cnn.maxPredictDiff).toBeLessThan(1e-5);
+    // The Word2Vec section: Zoo measured for both modes and worker counts, gensim's figures.
+    const w2v = results.w2v!;
+    expect(w2v.tokens).toBe(20_000);
+    expect(w2v.corpus).toMatch(/synthetic/);
+    expect(w2v.vocab).toBeGreaterThan(0);
+    const zooW2v = w2v.results.filter((x) => x.lib === 'zoo');
+    expect(zooW2v.map((x) => `${x.sg}/${x.workers}`).sort()).toEqual(['0/1', '0/2', '1/1', '1/2']);
+    for (const x of zooW2v) {
+      expect(Number.isFinite(x.rawWordsPerSec) && x.rawWordsPerSec > 0).toBe(true);
+      expect(x.threads).toBe(x.workers);
+    }
+    const ref = w2v.results.filter((x) => x.lib === 'gensim');
+    expect(ref).toHaveLength(4);
+    for (const x of ref) expect(x.source).toBe('reference');
     // Every target is evaluated (met or not) at the measured size.
     for (const c of targetChecks(results)) expect(typeof c.met).toBe('boolean');
   });
@@ -140,6 +158,7 @@ describe('bench run (quick, tiny sizes)', () => {
         '## Dispatch',
         '## MLP',
         '## CNN',
+        '## Word2Vec',
         '## Targets',
       ]) {
         expect(text).toMatch(new RegExp(`^${h}`, 'm'));
@@ -150,6 +169,8 @@ describe('bench run (quick, tiny sizes)', () => {
       expect(text).toContain('| TF.js wasm | 4 | cannot train (');
       expect(text).toContain('Zoo CNN training (batch 4, Adam)');
       expect(text).toContain('Zoo CNN inference, batch 4: ≥ 1.3x TF.js wasm');
+      expect(text).toContain('Zoo Word2Vec CBOW, 2 workers: ≥ gensim raw words/s');
+      expect(text).toContain('| skip-gram | 1 |');
       expect(text).toContain('Command: `vitest bench-smoke`');
       expect(text).not.toMatch(/NaN|Infinity|undefined/);
     } finally {

@@ -23,9 +23,12 @@ export { type KernelVariant, MAX_PAGES, relaxedSimdSupported } from './loader-co
 export {
   type LoadedWord2VecKernels,
   type LoadWord2VecKernelsOptions,
+  type LoadWord2VecThreadKernelsOptions,
   loadWord2VecKernels,
+  loadWord2VecThreadKernels,
   WORD2VEC_ABI_VERSION,
   type Word2VecKernelExports,
+  word2vecThreadsWasmBytes,
   word2vecWasmBytes,
 } from './word2vec.js';
 

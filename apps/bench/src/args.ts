@@ -12,6 +12,11 @@ export interface CliArgs {
   quick: boolean;
   /** Absolute path of the markdown report. */
   out: string;
+  /**
+   * The shared datasets directory (holding text-corpus/enwiki-wikitasks-text8style.txt.gz for
+   * the Word2Vec section); undefined: `../shared/datasets` next to the repository.
+   */
+  data?: string;
 }
 
 /** The repository root (this file is apps/bench/{src,dist}/args.*, three levels below it). */
@@ -21,11 +26,12 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const USAGE =
   'usage: node apps/bench/dist/main.js [--quick] [--out FILE]\n' +
   '  --quick     short samples (about 10x faster, noisier)\n' +
-  '  --out FILE  where to write the markdown report (default: BENCHMARKS.md at the repo root)\n';
+  '  --out FILE  where to write the markdown report (default: BENCHMARKS.md at the repo root)\n' +
+  '  --data DIR  the shared datasets directory (default: ../shared/datasets next to the repo)\n';
 
 /**
- * Parses `--quick`, `--out FILE` (or `--out=FILE`) and `--help`; returns `'help'` for the
- * latter and throws on anything else.
+ * Parses `--quick`, `--out FILE` (or `--out=FILE`), `--data DIR` (or `--data=DIR`) and
+ * `--help`; returns `'help'` for the latter and throws on anything else.
  */
 export function parseArgs(argv: readonly string[]): CliArgs | 'help' {
   const args: CliArgs = { quick: false, out: path.join(repoRoot, 'BENCHMARKS.md') };
@@ -38,6 +44,11 @@ export function parseArgs(argv: readonly string[]): CliArgs | 'help' {
       if (v === undefined) throw new Error('--out needs a file name');
       args.out = path.resolve(v);
     } else if (a.startsWith('--out=')) args.out = path.resolve(a.slice(6));
+    else if (a === '--data') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error('--data needs a directory');
+      args.data = path.resolve(v);
+    } else if (a.startsWith('--data=')) args.data = path.resolve(a.slice(7));
     else throw new Error(`unknown argument '${a}' (try --help)`);
   }
   return args;

@@ -9,6 +9,8 @@
  *
  * @packageDocumentation
  */
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,6 +19,8 @@ import type * as TfWasm from '@tensorflow/tfjs-backend-wasm';
 import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 import * as zoo from '@zoo/core';
+import { Word2Vec } from '@zoo/word2vec';
+import { repoRoot } from './args.js';
 
 /** The TF.js core namespace (the CommonJS build, shared by both backends). */
 export type Tf = typeof TfCore;
@@ -161,6 +165,47 @@ export interface CnnBenchResult {
   maxPredictDiff: number;
 }
 
+/** Word2Vec training throughput of one library, mode and worker count. */
+export interface W2vResult {
+  lib: 'zoo' | 'gensim';
+  /** 1: skip-gram, 0: CBOW. */
+  sg: 0 | 1;
+  /** Workers asked for. */
+  workers: number;
+  /** Threads that trained (Zoo falls back to 1 where threads do not exist). */
+  threads: number;
+  /** Raw words (tokens read) per second of training, vocabulary scan excluded. */
+  rawWordsPerSec: number;
+  /** Words kept by sub-sampling and trained, per second (0 when unknown). */
+  effectiveWordsPerSec: number;
+  /** Seconds of training (0 for reference figures). */
+  seconds: number;
+  /** `measured` here, or `reference`: issue 7's gensim 4.2 figures on this machine. */
+  source: 'measured' | 'reference';
+}
+
+/** The Word2Vec section's measurements. */
+export interface W2vBenchResult {
+  /** What was trained on (the dataset file and slice, or the synthetic corpus). */
+  corpus: string;
+  /** Tokens of the slice (split into lines of `lineLength` tokens). */
+  tokens: number;
+  lineLength: number;
+  /** Vocabulary size after minCount. */
+  vocab: number;
+  /** gensim's version when measured side by side, else why the reference figures are used. */
+  gensim: string;
+  /** 1/5/15-minute load averages when the section started. */
+  load: string;
+  results: W2vResult[];
+}
+
+/** gensim 4.2 on the text8-style corpus (issue 7), raw words/s by [sg][workers]. */
+export const GENSIM_REFERENCE: Readonly<Record<0 | 1, Readonly<Record<number, number>>>> = {
+  1: { 1: 224_000, 2: 357_000 },
+  0: { 1: 867_000, 2: 1_810_000 },
+};
+
 /** Where the benchmark ran. */
 export interface MachineInfo {
   cpu: string;
@@ -245,6 +290,19 @@ export interface BenchOptions {
   cnnInferMinSamples: number;
   /** TF.js cpu CNN inference at batches above this is timed with one call (it takes seconds). */
   cnnCpuSingleCallBatch: number;
+  /** Run the Word2Vec section (raw words/s, Zoo and gensim, skip-gram and CBOW). */
+  w2v: boolean;
+  /**
+   * The shared datasets directory holding `text-corpus/enwiki-wikitasks-text8style.txt.gz`;
+   * when it (or the file) is missing, or null, a synthetic Zipf corpus is trained instead.
+   */
+  w2vData: string | null;
+  /** Tokens of the corpus slice trained (one epoch). */
+  w2vTokens: number;
+  /** Worker counts measured. */
+  w2vWorkers: readonly number[];
+  /** Measure gensim side by side when `/usr/bin/python3 -c 'import gensim'` works. */
+  w2vGensim: boolean;
   /** Progress lines (to stderr in the CLI). */
   log: (line: string) => void;
 }
@@ -264,6 +322,8 @@ export interface BenchResults {
   mlp?: MlpBenchResult;
   /** The CNN section (absent when `options.cnn` is false). */
   cnn?: CnnBenchResult;
+  /** The Word2Vec section (absent when `options.w2v` is false). */
+  w2v?: W2vBenchResult;
   /** Wall-clock seconds the whole run took. */
   elapsedSeconds: number;
 }
@@ -305,6 +365,11 @@ export function defaultOptions(quick = false): BenchOptions {
     cnnInferSeconds: quick ? 0.1 : 0.5,
     cnnInferMinSamples: quick ? 3 : 7,
     cnnCpuSingleCallBatch: 16,
+    w2v: true,
+    w2vData: path.join(repoRoot, '..', 'shared', 'datasets'),
+    w2vTokens: quick ? 500_000 : 2_000_000,
+    w2vWorkers: [1, 2],
+    w2vGensim: true,
     log: () => {},
   };
 }
@@ -1168,6 +1233,225 @@ export async function runCnnBench(libs: Libs, opts: BenchOptions): Promise<CnnBe
   };
 }
 
+/** The text8-style corpus, relative to the datasets directory. */
+export const W2V_CORPUS_FILE = path.join('text-corpus', 'enwiki-wikitasks-text8style.txt.gz');
+
+/** The first `tokens` whitespace tokens of a gzipped text file. */
+export async function readTokens(file: string, tokens: number): Promise<string[]> {
+  const { createGunzip } = await import('node:zlib');
+  const out: string[] = [];
+  let carry = '';
+  const stream = createReadStream(file).pipe(createGunzip());
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      const parts = (carry + chunk.toString('utf8')).split(/\s+/);
+      carry = parts.pop() ?? '';
+      for (const t of parts) if (t !== '') out.push(t);
+      if (out.length >= tokens) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  if (out.length < tokens && carry !== '') out.push(carry);
+  out.length = Math.min(out.length, tokens);
+  return out;
+}
+
+/** A deterministic Zipf-like corpus (about 20,000 distinct words), when the dataset is absent. */
+export function syntheticTokens(tokens: number): string[] {
+  const out: string[] = [];
+  let s = 12345;
+  for (let i = 0; i < tokens; i++) {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    // Rank ~ 1/u: a Zipf law with exponent 1, capped.
+    const u = (s / 4294967296) * 0.9999 + 0.00005;
+    out.push(`w${Math.min(20_000, Math.floor(1 / u))}`);
+  }
+  return out;
+}
+
+/** The gensim measurement script: argv = lines file, sg, workers; prints JSON. */
+const GENSIM_SCRIPT = `
+import json, sys, time
+from gensim.models import Word2Vec
+path, sg, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with open(path, encoding='utf-8') as f:
+    lines = [l.split() for l in f]
+m = Word2Vec(vector_size=100, window=5, min_count=5, sg=sg, hs=0, negative=5, sample=1e-3,
+             workers=workers, epochs=1, seed=1)
+m.build_vocab(lines)
+t = time.perf_counter()
+effective, raw = m.train(lines, total_examples=m.corpus_count, epochs=1)
+s = time.perf_counter() - t
+print(json.dumps({'raw': raw, 'effective': effective, 'seconds': s}))
+`;
+
+const PYTHON = '/usr/bin/python3';
+
+/** gensim's version when `/usr/bin/python3 -c 'import gensim'` works, else undefined. */
+export function gensimVersion(): string | undefined {
+  try {
+    return execFileSync(PYTHON, ['-c', 'import gensim; print(gensim.__version__)'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 60_000,
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Word2Vec training throughput: one epoch over a slice of the text8-style corpus (or a
+ * synthetic one) split into 1,000-token lines, gensim's default settings (vectorSize 100,
+ * window 5, negative 5, hs 0, sample 1e-3, minCount 5), skip-gram and CBOW, for each worker
+ * count; Zoo and gensim alternate cell by cell when gensim is installed (raw words / seconds
+ * of `train()`, as gensim's logs count them), else gensim's reference figures.
+ */
+export async function runW2vBench(opts: BenchOptions): Promise<W2vBenchResult> {
+  const log = opts.log;
+  const file = opts.w2vData === null ? null : path.join(opts.w2vData, W2V_CORPUS_FILE);
+  const real = file !== null && existsSync(file);
+  const tokens = real ? await readTokens(file, opts.w2vTokens) : syntheticTokens(opts.w2vTokens);
+  const lineLength = 1000;
+  const lines: string[][] = [];
+  for (let i = 0; i < tokens.length; i += lineLength) lines.push(tokens.slice(i, i + lineLength));
+  const corpus = real
+    ? `the first ${tokens.length.toLocaleString('en-US')} tokens of ${W2V_CORPUS_FILE}`
+    : `a synthetic Zipf corpus of ${tokens.length.toLocaleString('en-US')} tokens (${W2V_CORPUS_FILE} not found)`;
+  const version = opts.w2vGensim ? gensimVersion() : undefined;
+  const load = os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
+  log(`Word2Vec on ${corpus}; gensim ${version ?? 'not measured (reference figures)'}`);
+  let dir: string | undefined;
+  let linesFile = '';
+  if (version !== undefined) {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'zoo-bench-w2v-'));
+    linesFile = path.join(dir, 'lines.txt');
+    writeFileSync(linesFile, `${lines.map((l) => l.join(' ')).join('\n')}\n`);
+  }
+  const results: W2vResult[] = [];
+  let vocab = 0;
+  const name = (sg: 0 | 1) => (sg === 1 ? 'skip-gram' : 'CBOW');
+  try {
+    for (const sg of [1, 0] as const) {
+      for (const workers of opts.w2vWorkers) {
+        const m = await Word2Vec.train(lines, {
+          vectorSize: 100,
+          window: 5,
+          negative: 5,
+          hs: 0,
+          sample: 1e-3,
+          minCount: 5,
+          epochs: 1,
+          sg,
+          workers,
+        });
+        vocab = m.wv.vocab.length;
+        const t = m.lastTraining;
+        const z: W2vResult = {
+          lib: 'zoo',
+          sg,
+          workers,
+          threads: t.workers,
+          rawWordsPerSec: t.rawWords / t.seconds,
+          effectiveWordsPerSec: t.effectiveWords / t.seconds,
+          seconds: t.seconds,
+          source: 'measured',
+        };
+        results.push(z);
+        log(`  Zoo ${name(sg)}, ${workers} worker(s): ${Math.round(z.rawWordsPerSec)} raw words/s`);
+        if (version !== undefined) {
+          const out = execFileSync(
+            PYTHON,
+            ['-c', GENSIM_SCRIPT, linesFile, `${sg}`, `${workers}`],
+            { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 600_000 },
+          );
+          const g = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+            raw: number;
+            effective: number;
+            seconds: number;
+          };
+          const r: W2vResult = {
+            lib: 'gensim',
+            sg,
+            workers,
+            threads: workers,
+            rawWordsPerSec: g.raw / g.seconds,
+            effectiveWordsPerSec: g.effective / g.seconds,
+            seconds: g.seconds,
+            source: 'measured',
+          };
+          results.push(r);
+          log(
+            `  gensim ${name(sg)}, ${workers} worker(s): ${Math.round(r.rawWordsPerSec)} raw words/s`,
+          );
+        } else {
+          const ref = GENSIM_REFERENCE[sg][workers];
+          if (ref !== undefined) {
+            results.push({
+              lib: 'gensim',
+              sg,
+              workers,
+              threads: workers,
+              rawWordsPerSec: ref,
+              effectiveWordsPerSec: 0,
+              seconds: 0,
+              source: 'reference',
+            });
+          }
+        }
+      }
+    }
+  } finally {
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    corpus,
+    tokens: tokens.length,
+    lineLength,
+    vocab,
+    gensim:
+      version !== undefined
+        ? `gensim ${version}, measured side by side (${PYTHON})`
+        : opts.w2vGensim
+          ? `gensim not importable by ${PYTHON}: issue 7's reference figures (gensim 4.2 on this corpus)`
+          : "not measured: issue 7's reference figures (gensim 4.2 on this corpus)",
+    load,
+    results,
+  };
+}
+
+/** Zoo's Word2Vec raw words/s over gensim's, for a mode and worker count. */
+export function w2vRatio(w: W2vBenchResult, sg: 0 | 1, workers: number): number | undefined {
+  const find = (lib: 'zoo' | 'gensim') =>
+    w.results.find((x) => x.lib === lib && x.sg === sg && x.workers === workers);
+  return ratio(find('zoo')?.rawWordsPerSec, find('gensim')?.rawWordsPerSec);
+}
+
+/** The Word2Vec targets: Zoo trains at least as many raw words/s as gensim, per mode and workers. */
+export function w2vTargetChecks(w: W2vBenchResult): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const sg of [1, 0] as const) {
+    for (const workers of [...new Set(w.results.map((x) => x.workers))].sort((a, b) => a - b)) {
+      const q = w2vRatio(w, sg, workers);
+      const g = w.results.find((x) => x.lib === 'gensim' && x.sg === sg && x.workers === workers);
+      checks.push({
+        target: `Zoo Word2Vec ${sg === 1 ? 'skip-gram' : 'CBOW'}, ${workers} worker${workers === 1 ? '' : 's'}: ≥ gensim raw words/s${g?.source === 'reference' ? ' (reference figure)' : ''}`,
+        measured: q === undefined ? 'not measured' : `${q.toFixed(2)}x`,
+        met: q === undefined ? undefined : q >= 1,
+      });
+    }
+  }
+  return checks;
+}
+
 function gemmResult(lib: Lib, size: number, form: GemmForm, t: Timing): GemmResult {
   const s = median(t.secondsPerCall);
   return {
@@ -1262,6 +1546,7 @@ export async function runBench(
 
   const mlp = opts.mlp ? await runMlpBench(libs, opts) : undefined;
   const cnn = opts.cnn ? await runCnnBench(libs, opts) : undefined;
+  const w2v = opts.w2v ? await runW2vBench(opts) : undefined;
 
   const { log: _log, ...rest } = opts;
   return {
@@ -1274,6 +1559,7 @@ export async function runBench(
     agreement,
     ...(mlp === undefined ? {} : { mlp }),
     ...(cnn === undefined ? {} : { cnn }),
+    ...(w2v === undefined ? {} : { w2v }),
     elapsedSeconds: (performance.now() - started) / 1000,
   };
 }
@@ -1353,6 +1639,7 @@ export function targetChecks(r: BenchResults): TargetCheck[] {
     });
   }
   if (r.cnn !== undefined) checks.push(...cnnTargetChecks(r.cnn));
+  if (r.w2v !== undefined) checks.push(...w2vTargetChecks(r.w2v));
   return checks;
 }
 
@@ -1617,6 +1904,52 @@ export const cnnSection: Section = (r) => {
   ].join('\n');
 };
 
+const fmtWords = (x: number) =>
+  x >= 1e6 ? `${(x / 1e6).toFixed(2)}M` : `${Math.round(x / 1000).toLocaleString('en-US')}k`;
+
+/** Word2Vec raw words/s, Zoo and gensim, per mode and worker count. */
+export const w2vSection: Section = (r) => {
+  const w = r.w2v;
+  if (w === undefined) return '';
+  const rows: string[][] = [];
+  for (const sg of [1, 0] as const) {
+    const counts = [...new Set(w.results.map((x) => x.workers))].sort((a, b) => a - b);
+    for (const workers of counts) {
+      const z = w.results.find((x) => x.lib === 'zoo' && x.sg === sg && x.workers === workers);
+      const g = w.results.find((x) => x.lib === 'gensim' && x.sg === sg && x.workers === workers);
+      rows.push([
+        sg === 1 ? 'skip-gram' : 'CBOW',
+        `${workers}${z !== undefined && z.threads !== workers ? ` (ran on ${z.threads})` : ''}`,
+        z === undefined ? '—' : fmtWords(z.rawWordsPerSec),
+        z === undefined ? '—' : fmtWords(z.effectiveWordsPerSec),
+        g === undefined
+          ? '—'
+          : `${fmtWords(g.rawWordsPerSec)}${g.source === 'reference' ? ' (ref.)' : ''}`,
+        g === undefined || g.effectiveWordsPerSec === 0 ? '—' : fmtWords(g.effectiveWordsPerSec),
+        fmtX(w2vRatio(w, sg, workers)),
+      ]);
+    }
+  }
+  return [
+    '## Word2Vec (training throughput)',
+    '',
+    `\`@zoo/word2vec\` and gensim's Word2Vec trained for one epoch on ${w.corpus}, split into ${w.lineLength.toLocaleString('en-US')}-token lines, with gensim's defaults: vectorSize 100, window 5, negative 5, hs 0, sample 1e-3, minCount 5 (${w.vocab.toLocaleString('en-US')} words). Raw words/s = tokens read / seconds of training (the vocabulary scan excluded), as gensim's logs count them; effective words are those kept by sub-sampling. More than one worker trains Hogwild style (threads update shared weights without locks). Zoo and gensim alternate cell by cell. gensim: ${w.gensim}. Load average when the section started: ${w.load} (threads compete with other work on a loaded machine).`,
+    '',
+    mdTable(
+      [
+        'Mode',
+        'Workers',
+        'Zoo raw words / s',
+        'Zoo effective / s',
+        'gensim raw words / s',
+        'gensim effective / s',
+        'Zoo / gensim',
+      ],
+      rows,
+    ),
+  ].join('\n');
+};
+
 /** Zoo's targets and whether they were met. */
 export const targetsSection: Section = (r) =>
   [
@@ -1637,6 +1970,7 @@ export const defaultSections: readonly Section[] = [
   dispatchSection,
   mlpSection,
   cnnSection,
+  w2vSection,
   targetsSection,
 ];
 
@@ -1701,6 +2035,18 @@ export function renderSummary(r: BenchResults): string {
     for (const t of c.infer) {
       lines.push(
         `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.msPerCall.toFixed(4).padStart(11)}`,
+      );
+    }
+  }
+  if (r.w2v !== undefined) {
+    lines.push('');
+    lines.push(`Word2Vec raw words/s (${r.w2v.tokens} tokens, 1 epoch)      Zoo     gensim`);
+    for (const x of r.w2v.results.filter((y) => y.lib === 'zoo')) {
+      const g = r.w2v.results.find(
+        (y) => y.lib === 'gensim' && y.sg === x.sg && y.workers === x.workers,
+      );
+      lines.push(
+        `  ${`${x.sg === 1 ? 'skip-gram' : 'CBOW'}, ${x.workers} worker(s)`.padEnd(38)}${Math.round(x.rawWordsPerSec).toString().padStart(9)}${(g === undefined ? '—' : `${Math.round(g.rawWordsPerSec)}${g.source === 'reference' ? ' (ref)' : ''}`).padStart(17)}`,
       );
     }
   }

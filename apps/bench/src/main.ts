@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The benchmark CLI: `node apps/bench/dist/main.js [--quick] [--out FILE]`. Measures Zoo and
- * TF.js side by side, prints a summary to stdout (progress to stderr) and writes the markdown
+ * The benchmark CLI: `node apps/bench/dist/main.js [--quick] [--out FILE] [--data DIR]`.
+ * Measures Zoo and TF.js (and gensim for Word2Vec) side by side, prints a summary to stdout (progress to stderr) and writes the markdown
  * report to BENCHMARKS.md at the repository root, or to FILE. Importing this module runs it;
  * the measuring code is in `bench.ts`.
  *
@@ -20,7 +20,11 @@ async function main(): Promise<void> {
   }
   const command = ['node apps/bench/dist/main.js', ...argv].join(' ');
   const results = await runBench(
-    { quick: parsed.quick, log: (line) => process.stderr.write(`${line}\n`) },
+    {
+      quick: parsed.quick,
+      ...(parsed.data === undefined ? {} : { w2vData: parsed.data }),
+      log: (line) => process.stderr.write(`${line}\n`),
+    },
     command,
   );
   writeFileSync(parsed.out, renderMarkdown(results));

@@ -89,6 +89,7 @@ const r = w2v.lastTraining;
 const result = {
   mode: sg ? 'skip-gram' : 'cbow',
   workers: options.workers,
+  threads: r.workers,
   vocab: w2v.wv.vocab?.length ?? w2v.state().words.length,
   rawWords: r.rawWords,
   effectiveWords: r.effectiveWords,

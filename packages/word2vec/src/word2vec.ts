@@ -1,9 +1,16 @@
 // Word2Vec: options, vocabulary building, the epoch loop that feeds chunks of token ids to the
 // wasm kernels, progress, continued training and the state used by save/load.
 import { type Corpus, checkCorpus, forEachSentence } from './corpus.js';
-import { Engine, type KernelSource, type Weights } from './engine.js';
+import {
+  Engine,
+  type EngineSettings,
+  type KernelSource,
+  type Trainer,
+  type Weights,
+} from './engine.js';
 import { KeyedVectors } from './keyed-vectors.js';
-import { finalizeVocab, VocabCounter } from './vocab.js';
+import { ThreadedEngine } from './threads.js';
+import { finalizeVocab, type Vocab, VocabCounter } from './vocab.js';
 
 /** Progress reported during training (at most about once a second, and at every epoch end). */
 export interface Word2VecProgress {
@@ -51,7 +58,13 @@ export interface Word2VecOptions {
   minAlpha?: number;
   /** Passes over the corpus (5). */
   epochs?: number;
-  /** Training threads (1). Threads are not available yet: more than 1 trains on one thread. */
+  /**
+   * Training threads (1). More than 1 trains Hogwild style (threads update the shared weights
+   * without locks, as word2vec.c and gensim; results then vary from run to run) on Node
+   * worker_threads or, in browsers, module workers when `crossOriginIsolated`; where threads
+   * do not exist (workerd, pages that are not cross-origin isolated, or a precompiled
+   * `kernels.module`) it trains on one thread. 1 worker is deterministic.
+   */
   workers?: number;
   /** Seed of the random generator (1): the same seed trains bit-identical vectors. */
   seed?: number;
@@ -113,6 +126,8 @@ export interface TrainingReport {
   wordsPerSec: number;
   /** The loss summed in float64 over each epoch. */
   losses: number[];
+  /** Threads that trained (1 where threads are unavailable, whatever `workers` asked). */
+  workers: number;
 }
 
 /**
@@ -221,8 +236,6 @@ function resolveOptions(options: unknown, caller: string): Word2VecSettings {
   return out;
 }
 
-let warnedWorkers = false;
-
 /**
  * gensim's Word2Vec: skip-gram or CBOW embeddings trained with negative sampling and/or
  * hierarchical softmax, the inner loop in WebAssembly SIMD.
@@ -258,7 +271,6 @@ export class Word2Vec {
     const caller = 'Word2Vec.train';
     const s = resolveOptions(options, caller);
     checkCorpus(corpus, caller);
-    noteWorkers(s.workers);
     const counter = new VocabCounter(s.maxVocabSize ?? undefined);
     await forEachSentence(corpus, caller, (t) => counter.add(t));
     if (counter.rawWords === 0) throw new Error(`${caller}: the corpus is empty (no tokens)`);
@@ -270,15 +282,21 @@ export class Word2Vec {
         `${caller}: no word reaches minCount ${s.minCount}${s.maxFinalVocab ? ` (raised by maxFinalVocab ${s.maxFinalVocab})` : ''}; the most frequent word occurs ${best} time${best === 1 ? '' : 's'}`,
       );
     }
-    const engine = await Engine.create(s, vocab, null, BigInt(s.seed), options?.kernels);
-    const run = await trainEpochs(engine, corpus, caller, vocab.words, {
-      epochs: s.epochs,
-      totalWords: counter.rawWords,
-      alpha: s.alpha,
-      minAlpha: s.minAlpha,
-      onProgress: options?.onProgress,
-    });
-    const w = engine.weights();
+    const engine = await makeEngine(s, vocab, null, BigInt(s.seed), options?.kernels);
+    let run: Awaited<ReturnType<typeof trainEpochs>>;
+    let w: Weights;
+    try {
+      run = await trainEpochs(engine, corpus, caller, vocab.words, {
+        epochs: s.epochs,
+        totalWords: counter.rawWords,
+        alpha: s.alpha,
+        minAlpha: s.minAlpha,
+        onProgress: options?.onProgress,
+      });
+      w = engine.weights();
+    } finally {
+      await engine.close();
+    }
     const state: Word2VecState = {
       version: 1,
       settings: s,
@@ -321,28 +339,33 @@ export class Word2Vec {
       caller,
     );
     checkCorpus(corpus, caller);
-    noteWorkers(s.workers);
     let total = 0;
     await forEachSentence(corpus, caller, (t) => {
       total += t.length;
     });
     if (total === 0) throw new Error(`${caller}: the corpus is empty (no tokens)`);
     const st = this.st;
-    const engine = await Engine.create(
+    const engine = await makeEngine(
       s,
       { words: st.words, counts: st.counts },
       st,
       st.rng,
       options.kernels,
     );
-    const run = await trainEpochs(engine, corpus, caller, st.words, {
-      epochs: s.epochs,
-      totalWords: total,
-      alpha: s.alpha,
-      minAlpha: s.minAlpha,
-      onProgress: options.onProgress,
-    });
-    const w = engine.weights();
+    let run: Awaited<ReturnType<typeof trainEpochs>>;
+    let w: Weights;
+    try {
+      run = await trainEpochs(engine, corpus, caller, st.words, {
+        epochs: s.epochs,
+        totalWords: total,
+        alpha: s.alpha,
+        minAlpha: s.minAlpha,
+        onProgress: options.onProgress,
+      });
+      w = engine.weights();
+    } finally {
+      await engine.close();
+    }
     this.st = {
       ...st,
       syn0: w.syn0,
@@ -398,18 +421,34 @@ export class Word2Vec {
       seconds: 0,
       wordsPerSec: 0,
       losses: [],
+      workers: 0,
     };
     return new Word2Vec(copy, report);
   }
 }
 
-function noteWorkers(workers: number): void {
-  if (workers > 1 && !warnedWorkers) {
-    warnedWorkers = true;
-    console.info(
-      `@zoo/word2vec: workers ${workers} requested; threaded training is not available yet, training on one thread`,
-    );
+/**
+ * The engine for `s.workers`: Hogwild threads when more than 1 is asked, threads exist here
+ * and start (and no precompiled single-thread module was given), else one thread.
+ */
+async function makeEngine(
+  s: Word2VecSettings & EngineSettings,
+  vocab: Vocab,
+  weights: Weights | null,
+  rng: bigint,
+  kernels: KernelSource | undefined,
+): Promise<Trainer> {
+  if (s.workers > 1 && kernels?.module === undefined) {
+    let threaded: ThreadedEngine | null = null;
+    try {
+      threaded = await ThreadedEngine.create(s, vocab, weights, rng, s.workers);
+    } catch {
+      // Workers that cannot start (e.g. a content security policy refusing blob: workers):
+      // train on one thread, as where threads do not exist.
+    }
+    if (threaded !== null) return threaded;
   }
+  return Engine.create(s, vocab, weights, rng, kernels);
 }
 
 interface EpochPlan {
@@ -430,7 +469,7 @@ export function scheduledAlpha(alpha: number, minAlpha: number, progress: number
 }
 
 async function trainEpochs(
-  engine: Engine,
+  engine: Trainer,
   corpus: Corpus,
   caller: string,
   words: readonly string[],
@@ -456,7 +495,9 @@ async function trainEpochs(
     let view = engine.tokenView();
     let fill = 0;
     let chunkRaw = 0;
-    const flush = (): void => {
+    // Hands the chunk to the engine; a threaded engine returns a promise (awaited before the
+    // next chunk is filled: it may still be training this one in another buffer).
+    const flush = (): void | Promise<void> => {
       if (fill === 0 && chunkRaw === 0) return;
       if (epoch === 0 && cache) {
         cachedIds += fill;
@@ -466,10 +507,11 @@ async function trainEpochs(
       const a0 = scheduledAlpha(alpha, minAlpha, rawDone / grand);
       rawDone += chunkRaw;
       const a1 = scheduledAlpha(alpha, minAlpha, rawDone / grand);
-      if (fill > 0) engine.run(fill, a0, a1);
+      const n = fill;
       alphaNow = a1;
       fill = 0;
       chunkRaw = 0;
+      if (n > 0) return engine.submit(n, a0, a1);
     };
     const report = (epochEnd: boolean): void => {
       if (!onProgress) return;
@@ -488,32 +530,45 @@ async function trainEpochs(
         epochEnd,
       });
     };
+    const add = (sentence: readonly string[]): void => {
+      for (let i = 0; i < sentence.length; i++) {
+        const id = index.get(sentence[i]);
+        if (id !== undefined) view[fill++] = id;
+      }
+      view[fill++] = -1;
+      chunkRaw += sentence.length;
+    };
     if (epoch > 0 && cache) {
       for (const chunk of cache) {
         view = engine.tokenView();
         view.set(chunk.ids);
         fill = chunk.ids.length;
         chunkRaw = chunk.raw;
-        flush();
+        const pending = flush();
+        if (pending) await pending;
         report(false);
       }
     } else {
       await forEachSentence(corpus, caller, (sentence) => {
         // A sentence (<= MAX_SENTENCE tokens) goes whole into one chunk.
         if (fill + sentence.length + 1 > cap) {
-          flush();
+          const pending = flush();
+          if (pending) {
+            return pending.then(() => {
+              report(false);
+              view = engine.tokenView();
+              add(sentence);
+            });
+          }
           report(false);
           view = engine.tokenView();
         }
-        for (let i = 0; i < sentence.length; i++) {
-          const id = index.get(sentence[i]);
-          if (id !== undefined) view[fill++] = id;
-        }
-        view[fill++] = -1;
-        chunkRaw += sentence.length;
+        add(sentence);
       });
     }
-    flush();
+    const pending = flush();
+    if (pending) await pending;
+    await engine.drain();
     const t = engine.tallies();
     effective += t.trained;
     losses.push(t.loss);
@@ -528,6 +583,7 @@ async function trainEpochs(
       seconds,
       wordsPerSec: rawDone / Math.max(1e-9, seconds),
       losses,
+      workers: engine.workers,
     },
     alphaReached: alphaNow,
   };
