@@ -69,6 +69,19 @@ describe('bench run (quick, tiny sizes)', () => {
         cnnInferSeconds: 0.005,
         cnnInferMinSamples: 2,
         cnnCpuSingleCallBatch: 2,
+        lstmUnits: 6,
+        lstmTimesteps: 4,
+        lstmFeatures: 3,
+        lstmBatch: 5,
+        lstmWarmupSteps: 1,
+        lstmSteps: 2,
+        lstmTfWarmupSteps: 0,
+        lstmTfSteps: 1,
+        lstmCpuBatch: 3,
+        lstmInferBatches: [1, 5],
+        lstmInferSeconds: 0.005,
+        lstmInferMinSamples: 2,
+        lstmTfInferMinSamples: 1,
         // A tiny synthetic corpus, gensim's reference figures (no python run).
         w2vData: null,
         w2vTokens: 20_000,
@@ -128,6 +141,19 @@ describe('bench run (quick, tiny sizes)', () => {
     expect(cnn.infer.find((t) => t.lib === 'tfjs-cpu' && t.batch === 4)!.samples).toBe(1);
     expect(cnn.maxPredictDiff).toBeLessThan(1e-5);
     // The Word2Vec section: Zoo measured for both modes and worker counts, gensim's figures.
+    const lstm = results.lstm!;
+    expect(lstm.units).toBe(6);
+    expect(lstm.train.map((t) => t.lib).sort()).toEqual(['tfjs-cpu', 'tfjs-wasm', 'zoo']);
+    for (const t of lstm.train) {
+      expect(t.error).toBeUndefined();
+      expect(Number.isFinite(t.samplesPerSec) && t.samplesPerSec > 0).toBe(true);
+      expect(Number.isFinite(t.lastLoss)).toBe(true);
+    }
+    expect(lstm.train.find((t) => t.lib === 'tfjs-cpu')!.batch).toBe(3);
+    expect(lstm.infer).toHaveLength(6);
+    for (const t of lstm.infer) expect(Number.isFinite(t.msPerCall) && t.msPerCall > 0).toBe(true);
+    expect(lstm.maxPredictDiff).toBeLessThan(1e-5);
+
     const w2v = results.w2v!;
     expect(w2v.tokens).toBe(20_000);
     expect(w2v.corpus).toMatch(/synthetic/);
@@ -158,6 +184,7 @@ describe('bench run (quick, tiny sizes)', () => {
         '## Dispatch',
         '## MLP',
         '## CNN',
+        '## LSTM',
         '## Word2Vec',
         '## Targets',
       ]) {
@@ -169,6 +196,7 @@ describe('bench run (quick, tiny sizes)', () => {
       expect(text).toContain('| TF.js wasm | 4 | cannot train (');
       expect(text).toContain('Zoo CNN training (batch 4, Adam)');
       expect(text).toContain('Zoo CNN inference, batch 4: ≥ 1.3x TF.js wasm');
+      expect(text).toContain('Zoo LSTM(6) inference, batch 1: ≥ 10x TF.js wasm');
       expect(text).toContain('Zoo Word2Vec CBOW, 2 workers: ≥ gensim raw words/s');
       expect(text).toContain('| skip-gram | 1 |');
       expect(text).toContain('Command: `vitest bench-smoke`');

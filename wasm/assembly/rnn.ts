@@ -15,7 +15,8 @@
 //   0 linear   1 tanh   2 sigmoid   3 hardSigmoid (TF.js: clip(0.2x + 0.5, 0, 1))   4 relu
 //
 // Forward: one GEMM projects every timestep at once (x·W + b into the gate buffer, laid out
-// [batch, T, G*units] like x), then per step h_{s-1}·U goes into a contiguous scratch (GEMM)
+// [batch, T, G*units] like x), then per step h_{s-1}·U goes into a contiguous scratch (GEMM;
+// the LSTM packs U once per call and multiplies by the packed panels, gemmPacked)
 // and the gate math adds the two and runs fused (SIMD). The gate buffer ends up holding the gate
 // activations, which the backward pass reads. Backward: per step in reverse, the fused gate
 // gradients into dZ, then dh_{s-1} = dz·Uᵀ (GEMM); after the loop dW = xᵀ·dZ, dx = dZ·Wᵀ and
@@ -24,8 +25,8 @@
 //
 // Every fast kernel has a scalar twin with the suffix Ref (plain loops, AssemblyScript's Mathf).
 
-import { gemm } from './gemm';
-import { madd, sel, splat, vExp, vSigmoid, vTanh } from './vmath';
+import { gemm, gemmPackB, gemmPacked, gemmPackedSize } from './gemm';
+import { expPolyTail, madd, sel, splat } from './vmath';
 
 // ---------------------------------------------------------------------------------------------
 // Vector math comes from vmath.ts.
@@ -33,11 +34,65 @@ import { madd, sel, splat, vExp, vSigmoid, vTanh } from './vmath';
 // 16-byte scratch for partial vectors (units not a multiple of 4).
 const tailBuf = memory.data(16, 16);
 
+// Gate activations. The recurrent kernels evaluate five of these per unit and step, so they use
+// leaner versions of vmath's: rounding by the 1.5*2^23 shift instead of nearest+trunc_sat, and
+// pmax (one instruction) instead of the NaN-propagating max that lowers to a sequence on x86
+// (operand order keeps NaN lanes NaN). Same Cephes polynomial, so within a few ulps of Mathf.
+
+/** x / ln2 + 1.5 * 2^23: the nearest integer n to x / ln2 sits in the low mantissa bits. */
+// @ts-ignore: decorator
+@inline function expNegScale(xc: v128): v128 {
+  return madd(xc, splat(1.44269504088896341), splat(12582912.0));
+}
+
+/** exp(x) for x <= 0; inputs below -87 are treated as -87 (results >= 1.6e-38). NaN stays NaN. */
+// @ts-ignore: decorator
+@inline function vExpNeg(x: v128): v128 {
+  const xc = f32x4.pmax(x, splat(-87.0));
+  const t = expNegScale(xc);
+  const fn = f32x4.sub(t, splat(12582912.0));
+  let r = madd(fn, splat(-0.693359375), xc);
+  r = madd(fn, splat(2.12194440e-4), r);
+  const p = f32x4.add(f32x4.add(expPolyTail(r), r), splat(1.0));
+  // t's bits are 0x4B400000 + n: (bits + 127) << 23 is 2^n (the high bits shift out).
+  return f32x4.mul(p, i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23));
+}
+
+/** expm1(x) for x <= 0 (below -87 treated as -87): 2^n expm1(r) + (2^n - 1), exact near 0. */
+// @ts-ignore: decorator
+@inline function vExpm1NegR(x: v128): v128 {
+  const xc = f32x4.pmax(x, splat(-87.0));
+  const t = expNegScale(xc);
+  const fn = f32x4.sub(t, splat(12582912.0));
+  let r = madd(fn, splat(-0.693359375), xc);
+  r = madd(fn, splat(2.12194440e-4), r);
+  const em1 = f32x4.add(expPolyTail(r), r);
+  const sc = i32x4.shl(i32x4.add(t, i32x4.splat(127)), 23);
+  return madd(sc, em1, f32x4.sub(sc, splat(1.0)));
+}
+
+/** sigmoid(x) with e = exp(-|x|): 1/(1+e) for x >= 0, e/(1+e) below. */
+// @ts-ignore: decorator
+@inline function vSigmoidR(x: v128): v128 {
+  const e = vExpNeg(v128.or(x, i32x4.splat(0x80000000)));
+  const num = sel(splat(1.0), e, f32x4.ge(x, splat(0.0)));
+  return f32x4.div(num, f32x4.add(splat(1.0), e));
+}
+
+/** tanh(x) = sign(x) |m / (m + 2)| with m = expm1(-2|x|) (accurate near 0, saturates to 1). */
+// @ts-ignore: decorator
+@inline function vTanhR(x: v128): v128 {
+  const sign = v128.and(x, i32x4.splat(0x80000000));
+  const nx = v128.or(x, i32x4.splat(0x80000000)); // -|x|
+  const m = vExpm1NegR(f32x4.add(nx, nx));
+  return v128.or(f32x4.abs(f32x4.div(m, f32x4.add(m, splat(2.0)))), sign);
+}
+
 // @ts-ignore: decorator
 @inline function vAct(code: i32, x: v128): v128 {
   switch (code) {
-    case 1: return vTanh(x);
-    case 2: return vSigmoid(x);
+    case 1: return vTanhR(x);
+    case 2: return vSigmoidR(x);
     case 3: return f32x4.min(f32x4.max(f32x4.add(f32x4.mul(x, splat(0.2)), splat(0.5)), splat(0)), splat(1));
     case 4: return f32x4.max(x, splat(0));
     default: return x;
@@ -175,13 +230,52 @@ function inputGrads(
   }
 }
 
+/**
+ * lstmFwdRow for the usual activations (tanh, sigmoid gates), units a multiple of 4 and a
+ * recurrent part present: the same operations without dispatch or partial vectors.
+ */
+// @ts-ignore: decorator
+@inline function lstmFwdRowTS(zr: usize, rr: usize, cr: usize, hout: usize, units: i32): void {
+  const ub = <usize>units << 2;
+  for (let j = 0; j < units; j += 4) {
+    const o = <usize>j << 2;
+    const zi = zr + o;
+    const ri = rr + o;
+    const ig = vSigmoidR(f32x4.add(v128.load(zi), v128.load(ri)));
+    const fg = vSigmoidR(f32x4.add(v128.load(zi + ub), v128.load(ri + ub)));
+    const cg = vTanhR(f32x4.add(v128.load(zi + 2 * ub), v128.load(ri + 2 * ub)));
+    const og = vSigmoidR(f32x4.add(v128.load(zi + 3 * ub), v128.load(ri + 3 * ub)));
+    const c = f32x4.add(f32x4.mul(fg, v128.load(cr + o)), f32x4.mul(ig, cg));
+    const h = f32x4.mul(og, vTanhR(c));
+    v128.store(zi, ig);
+    v128.store(zi + ub, fg);
+    v128.store(zi + 2 * ub, cg);
+    v128.store(zi + 3 * ub, og);
+    v128.store(cr + o, c);
+    v128.store(hout + o, h);
+  }
+}
+
+/** Batches at least this large multiply by a recurrent kernel packed once per call. */
+const PACK_MIN_BATCH: i32 = 4;
+
+/** Floats of the `ws` workspace lstmForward needs. */
+export function lstmForwardWsSize(batch: i32, units: i32): i32 {
+  return batch * 4 * units + gemmPackedSize(units, 4 * units);
+}
+
+/** Floats of the `ws` workspace lstmBackward needs. */
+export function lstmBackwardWsSize(batch: i32, T: i32, units: i32): i32 {
+  return (batch * T + 2 * batch) * units + gemmPackedSize(4 * units, units);
+}
 
 /**
  * LSTM forward over the whole sequence.
  * gates: workspace [batch, T, 4*units] (always): ends holding i, f, c̃, o (activations) at
  * each input time. cstates: [batch, T, units] c_s per step s, or 0 when not recording.
- * ws: workspace of batch * 4 * units floats (h_{s-1}·U of one step: a contiguous GEMM output,
- * since writing into the strided gate buffer measured ~20% slower).
+ * ws: workspace of lstmForwardWsSize(batch, units) floats: h_{s-1}·U of one step (batch * 4 *
+ * units, a contiguous GEMM output, since writing into the strided gate buffer measured ~20%
+ * slower), then U packed once for all steps (gemmPackB; used when batch >= 4).
  * Outputs: seq [batch, T, units], lastH and lastC [batch, units].
  */
 export function lstmForward(
@@ -197,18 +291,27 @@ export function lstmForward(
   gemm(0, 0, batch * T, gu, inputDim, x, inputDim, kernel, gu, gates, gu, bias, 0, 0);
   copyF(lastC, c0, batch * units);
   const ub = <usize>units << 2;
+  // U packed once for every step's h·U (unless the batch is tiny: then B is read in place).
+  const packed = batch >= PACK_MIN_BATCH ? ws + (<usize>(batch * gu) << 2) : 0;
+  if (packed != 0) gemmPackB(0, units, gu, recKernel, gu, packed);
+  const fastRow = act == 1 && recAct == 2 && (units & 3) == 0;
   for (let s = 0; s < T; s++) {
     const t = backwards ? T - 1 - s : s;
     const zs = gates + (<usize>(t * gu) << 2);
     const hp = s == 0 ? h0 : seq + (<usize>((s - 1) * units) << 2);
     const ldp = s == 0 ? units : ldh;
-    if (hp != 0) gemm(0, 0, batch, gu, units, hp, ldp, recKernel, gu, ws, gu, 0, 0, 0);
+    if (hp != 0) {
+      if (packed != 0) gemmPacked(0, batch, gu, units, hp, ldp, packed, ws, gu, 0, 0, 0);
+      else gemm(0, 0, batch, gu, units, hp, ldp, recKernel, gu, ws, gu, 0, 0, 0);
+    }
     for (let b = 0; b < batch; b++) {
       const hout = rowAt(seq, b, ldh) + (<usize>(s * units) << 2);
       const cr = rowAt(lastC, b, units);
       const rr: usize = hp == 0 ? 0 : rowAt(ws, b, gu);
       if (!live(mask, b, T, t)) {
         copyF(hout, hp == 0 ? 0 : rowAt(hp, b, ldp), units);
+      } else if (fastRow && rr != 0) {
+        lstmFwdRowTS(rowAt(zs, b, ldz), rr, cr, hout, units);
       } else {
         const zr = rowAt(zs, b, ldz);
         lstmFwdRow(act, recAct, zr, rr, cr, hout, units);
@@ -225,7 +328,8 @@ export function lstmForward(
  * LSTM backward (BPTT) from the forward's seq, gates and cstates (same arguments as there).
  * dSeq [batch, T, units], dLastH, dLastC [batch, units] are the output gradients (0: zeros).
  * dZ: workspace [batch, T, 4*units] (ends holding the pre-activation gradients);
- * ws: workspace of (batch*T + 2*batch) * units floats.
+ * ws: workspace of lstmBackwardWsSize(batch, T, units) floats: Hprev, dh, dc, then Uᵀ packed
+ * once for all steps (gemmPackB; used when batch >= 4).
  * Outputs (0 to skip): dx [batch, T, inputDim], dKernel [inputDim, 4u], dRecKernel [u, 4u],
  * dBias [4u], dh0, dc0 [batch, units]. Outputs are overwritten, not accumulated.
  */
@@ -247,6 +351,9 @@ export function lstmBackward(
   const dc = dh + (<usize>(batch * units) << 2);
   copyF(dh, dLastH, batch * units);
   copyF(dc, dLastC, batch * units);
+  // Uᵀ packed once for every step's dz·Uᵀ (unless the batch is tiny).
+  const packed = batch >= PACK_MIN_BATCH ? dc + (<usize>(batch * units) << 2) : 0;
+  if (packed != 0) gemmPackB(1, gu, units, recKernel, gu, packed);
   for (let s = T - 1; s >= 0; s--) {
     const t = backwards ? T - 1 - s : s;
     const dzs = dZ + (<usize>(t * gu) << 2);
@@ -295,7 +402,8 @@ export function lstmBackward(
       // dh_{s-1} of a live row is dz·Uᵀ alone (added by the GEMM below).
       memory.fill(dhr, 0, ub);
     }
-    gemm(0, 1, batch, units, gu, dzs, ldz, recKernel, gu, dh, units, 0, 0, 1);
+    if (packed != 0) gemmPacked(0, batch, units, gu, dzs, ldz, packed, dh, units, 0, 0, 1);
+    else gemm(0, 1, batch, units, gu, dzs, ldz, recKernel, gu, dh, units, 0, 0, 1);
   }
   if (dh0 != 0) memory.copy(dh0, dh, <usize>(batch * units) << 2);
   if (dc0 != 0) memory.copy(dc0, dc, <usize>(batch * units) << 2);

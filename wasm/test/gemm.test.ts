@@ -208,6 +208,78 @@ for (const variant of variants) {
       }
     });
 
+    it('gemmPackB matches gemmPackBRef; gemmPacked matches gemmRef and gemmPackedRef', () => {
+      let seed = 500;
+      for (const c of cases()) {
+        seed += 7;
+        const { transA, transB, m, n, k, pad } = c;
+        // Unpacked reference through gemmRef (same data, same C contents).
+        const want = run(h, 'gemmRef', c, seed);
+        const lda = (transA ? m : k) + pad;
+        const ldb = (transB ? k : n) + pad;
+        const ldc = n + pad;
+        const size = h.k.gemmPackedSize(k, n);
+        expect(size).toBe(k * Math.ceil(n / 8) * 8);
+        const results: Float32Array[] = [];
+        for (const [packFn, mulFn] of [
+          ['gemmPackB', 'gemmPacked'],
+          ['gemmPackBRef', 'gemmPackedRef'],
+        ] as const) {
+          h.reset();
+          const a = h.putF32(randomArray(Math.max(1, (transA ? k : m) * lda), seed));
+          const b = h.putF32(randomArray(Math.max(1, (transB ? n : k) * ldb), seed + 1));
+          const bias = c.bias ? h.putF32(randomArray(n, seed + 2)) : 0;
+          const c0 = c.beta
+            ? randomArray(m * ldc, seed + 3)
+            : new Float32Array(m * ldc).fill(Number.NaN);
+          for (let i = 0; i < m; i++) for (let j = n; j < ldc; j++) c0[i * ldc + j] = 1000 + j;
+          const cp = h.putF32(c0);
+          // Poison the packed buffer: every float of it must be written.
+          const pk = h.putF32(new Float32Array(Math.max(1, size)).fill(Number.NaN));
+          h.k[packFn](transB, k, n, b, ldb, pk);
+          results.push(h.f32(pk, size).slice());
+          h.k[mulFn](transA, m, n, k, a, lda, pk, cp, ldc, bias, c.act, c.beta);
+          try {
+            expectClose(h.f32(cp, m * ldc).slice(), want, 1e-5, atolFor(k));
+          } catch (e) {
+            throw new Error(`${mulFn} ${label(c)}: ${(e as Error).message}`);
+          }
+        }
+        expect(Array.from(results[0])).toEqual(Array.from(results[1]));
+      }
+    });
+
+    it('gemmPacked matches a plain-JS matmul (recurrent shapes)', () => {
+      const js: Case[] = [
+        { transA: 0, transB: 0, m: 64, n: 512, k: 128, pad: 0, beta: 0, bias: false, act: 0 },
+        { transA: 0, transB: 1, m: 64, n: 128, k: 512, pad: 7, beta: 1, bias: false, act: 0 },
+        { transA: 0, transB: 0, m: 5, n: 44, k: 11, pad: 2, beta: 0, bias: true, act: 1 },
+        { transA: 1, transB: 1, m: 9, n: 13, k: 600, pad: 1, beta: 1, bias: true, act: 0 },
+        { transA: 0, transB: 0, m: 1, n: 20, k: 5000, pad: 0, beta: 0, bias: false, act: 0 },
+      ];
+      for (const c of js) {
+        const { transA, transB, m, n, k, pad } = c;
+        const lda = (transA ? m : k) + pad;
+        const ldb = (transB ? k : n) + pad;
+        const ldc = n + pad;
+        h.reset();
+        const a = h.putF32(randomArray((transA ? k : m) * lda, 42));
+        const b = h.putF32(randomArray((transB ? n : k) * ldb, 43));
+        const bias = c.bias ? h.putF32(randomArray(n, 44)) : 0;
+        const c0 = c.beta ? randomArray(m * ldc, 45) : new Float32Array(m * ldc);
+        for (let i = 0; i < m; i++) for (let j = n; j < ldc; j++) c0[i * ldc + j] = 1000 + j;
+        const cp = h.putF32(c0);
+        const pk = h.alloc(h.k.gemmPackedSize(k, n));
+        h.k.gemmPackB(transB, k, n, b, ldb, pk);
+        h.k.gemmPacked(transA, m, n, k, a, lda, pk, cp, ldc, bias, c.act, c.beta);
+        try {
+          expectClose(h.f32(cp, m * ldc).slice(), jsGemm(c, 42), 1e-5, atolFor(k));
+        } catch (e) {
+          throw new Error(`gemmPacked ${label(c)}: ${(e as Error).message}`);
+        }
+      }
+    });
+
     it('is deterministic: same shape gives bit-identical results at other addresses', () => {
       const c: Case = {
         transA: 1,

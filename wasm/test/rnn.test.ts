@@ -92,7 +92,8 @@ function runKernel(h: Harness, fast: boolean, c: Cfg, d: Data, backward: boolean
   const states = h.alloc(batch * T * units);
   const back = c.backwards ? 1 : 0;
   const k = h.k;
-  const fws = h.alloc(batch * 4 * units);
+  // The LSTM's workspace also holds the recurrent kernel packed once per call.
+  const fws = h.alloc(c.cell === 'lstm' ? k.lstmForwardWsSize(batch, units) : batch * 4 * units);
   if (c.cell === 'lstm') {
     const f = fast ? k.lstmForward : k.lstmForwardRef;
     f(
@@ -153,7 +154,11 @@ function runKernel(h: Harness, fast: boolean, c: Cfg, d: Data, backward: boolean
   const dLastC = put(d.dLastC);
   const dZ = h.alloc(batch * T * gu);
   const dZr = h.alloc(batch * T * gu);
-  const ws = h.alloc((2 * batch * T + 3 * batch) * units + units);
+  const ws = h.alloc(
+    c.cell === 'lstm'
+      ? k.lstmBackwardWsSize(batch, T, units)
+      : (2 * batch * T + 3 * batch) * units + units,
+  );
   const dx = h.alloc(batch * T * inputDim);
   const dKernel = h.alloc(inputDim * gu);
   const dRec = h.alloc(units * gu);
@@ -424,6 +429,55 @@ describe.each(variants)('rnn kernels (%s)', (variant) => {
     }
   });
 
+  it('batches >= 4 (recurrent kernel packed once, fused tanh/sigmoid rows) match Ref', () => {
+    const cases: Cfg[] = [];
+    let n = 0;
+    for (const batch of [4, 9]) {
+      for (const units of [4, 33, 64]) {
+        for (const [act, recAct] of [
+          [TANH, SIGMOID],
+          [TANH, SIGMOID],
+          [RELU, HARD_SIGMOID],
+        ]) {
+          n++;
+          cases.push(
+            cfg({
+              cell: 'lstm',
+              batch,
+              T: 6,
+              inputDim: 5,
+              units,
+              act,
+              recAct,
+              backwards: n % 2 === 1,
+              bias: n % 5 !== 0,
+              h0: n % 3 !== 0,
+              c0: n % 4 !== 1,
+              mask: n % 3 === 1,
+            }),
+          );
+        }
+      }
+    }
+    for (const c of cases) {
+      const d = makeData(c, c.batch * 11 + c.units);
+      const fast = runKernel(h, true, c, d, true);
+      const ref = runKernel(h, false, c, d, true);
+      const tol = 2e-5 * Math.sqrt(c.T * (c.units + c.inputDim));
+      try {
+        expectClose(fast.seq, ref.seq, 1e-4, tol);
+        expectClose(fast.lastH, ref.lastH, 1e-4, tol);
+        expectClose(fast.lastC!, ref.lastC!, 1e-4, tol);
+        for (const [name, g] of Object.entries(ref.grads!)) {
+          const scale = Math.max(1, ...Array.from(g, Math.abs));
+          expectClose(fast.grads![name], g, 1e-3, tol * scale);
+        }
+      } catch (e) {
+        throw new Error(`${label(c)}: ${(e as Error).message}`);
+      }
+    }
+  });
+
   it('forward matches an independent float64 implementation', () => {
     const cases: Cfg[] = [];
     for (const cell of ['lstm', 'gru'] as const) {
@@ -437,6 +491,7 @@ describe.each(variants)('rnn kernels (%s)', (variant) => {
         );
         cases.push(cfg({ cell, resetAfter, recAct: HARD_SIGMOID, act: RELU, units: 5 }));
         cases.push(cfg({ cell, resetAfter, act: LINEAR, bias: false, T: 1, batch: 1 }));
+        cases.push(cfg({ cell, resetAfter, batch: 6, T: 8, units: 12, h0: true, c0: true }));
       }
     }
     for (const c of cases) {

@@ -21,6 +21,13 @@ import type * as TfLayers from '@tensorflow/tfjs-layers';
 import * as zoo from '@zoo/core';
 import { Word2Vec } from '@zoo/word2vec';
 import { repoRoot } from './args.js';
+import {
+  type LstmBenchResult,
+  lstmSection,
+  lstmSummaryLines,
+  lstmTargetChecks,
+  runLstmBench,
+} from './lstm.js';
 
 /** The TF.js core namespace (the CommonJS build, shared by both backends). */
 export type Tf = typeof TfCore;
@@ -290,6 +297,34 @@ export interface BenchOptions {
   cnnInferMinSamples: number;
   /** TF.js cpu CNN inference at batches above this is timed with one call (it takes seconds). */
   cnnCpuSingleCallBatch: number;
+  /** Run the LSTM section (training throughput and inference latency, see lstm.ts). */
+  lstm: boolean;
+  /** LSTM units. */
+  lstmUnits: number;
+  /** Timesteps per input sequence. */
+  lstmTimesteps: number;
+  /** Features per timestep. */
+  lstmFeatures: number;
+  /** Training batch size of the LSTM section (Zoo and TF.js wasm). */
+  lstmBatch: number;
+  /** Zoo's untimed LSTM training steps. */
+  lstmWarmupSteps: number;
+  /** Zoo's timed LSTM training steps. */
+  lstmSteps: number;
+  /** TF.js's untimed LSTM training steps (both backends; a step takes about a second). */
+  lstmTfWarmupSteps: number;
+  /** TF.js's timed LSTM training steps. */
+  lstmTfSteps: number;
+  /** TF.js cpu's LSTM training batch (about 20 samples/s, so smaller). */
+  lstmCpuBatch: number;
+  /** Batch sizes of the LSTM inference measurements. */
+  lstmInferBatches: readonly number[];
+  /** Minimum total timed seconds per LSTM inference cell. */
+  lstmInferSeconds: number;
+  /** Minimum timed samples per Zoo LSTM inference cell. */
+  lstmInferMinSamples: number;
+  /** Minimum timed samples per TF.js LSTM inference cell (slow at the larger batch). */
+  lstmTfInferMinSamples: number;
   /** Run the Word2Vec section (raw words/s, Zoo and gensim, skip-gram and CBOW). */
   w2v: boolean;
   /**
@@ -322,6 +357,8 @@ export interface BenchResults {
   mlp?: MlpBenchResult;
   /** The CNN section (absent when `options.cnn` is false). */
   cnn?: CnnBenchResult;
+  /** The LSTM section (absent when `options.lstm` is false). */
+  lstm?: LstmBenchResult;
   /** The Word2Vec section (absent when `options.w2v` is false). */
   w2v?: W2vBenchResult;
   /** Wall-clock seconds the whole run took. */
@@ -365,6 +402,20 @@ export function defaultOptions(quick = false): BenchOptions {
     cnnInferSeconds: quick ? 0.1 : 0.5,
     cnnInferMinSamples: quick ? 3 : 7,
     cnnCpuSingleCallBatch: 16,
+    lstm: true,
+    lstmUnits: 128,
+    lstmTimesteps: 50,
+    lstmFeatures: 32,
+    lstmBatch: 64,
+    lstmWarmupSteps: quick ? 2 : 3,
+    lstmSteps: quick ? 5 : 15,
+    lstmTfWarmupSteps: 1,
+    lstmTfSteps: quick ? 1 : 3,
+    lstmCpuBatch: quick ? 16 : 64,
+    lstmInferBatches: [1, 64],
+    lstmInferSeconds: quick ? 0.1 : 0.5,
+    lstmInferMinSamples: quick ? 3 : 7,
+    lstmTfInferMinSamples: quick ? 1 : 3,
     w2v: true,
     w2vData: path.join(repoRoot, '..', 'shared', 'datasets'),
     w2vTokens: quick ? 500_000 : 2_000_000,
@@ -1546,6 +1597,7 @@ export async function runBench(
 
   const mlp = opts.mlp ? await runMlpBench(libs, opts) : undefined;
   const cnn = opts.cnn ? await runCnnBench(libs, opts) : undefined;
+  const lstm = opts.lstm ? await runLstmBench(libs, opts) : undefined;
   const w2v = opts.w2v ? await runW2vBench(opts) : undefined;
 
   const { log: _log, ...rest } = opts;
@@ -1559,6 +1611,7 @@ export async function runBench(
     agreement,
     ...(mlp === undefined ? {} : { mlp }),
     ...(cnn === undefined ? {} : { cnn }),
+    ...(lstm === undefined ? {} : { lstm }),
     ...(w2v === undefined ? {} : { w2v }),
     elapsedSeconds: (performance.now() - started) / 1000,
   };
@@ -1639,6 +1692,7 @@ export function targetChecks(r: BenchResults): TargetCheck[] {
     });
   }
   if (r.cnn !== undefined) checks.push(...cnnTargetChecks(r.cnn));
+  if (r.lstm !== undefined) checks.push(...lstmTargetChecks(r.lstm));
   if (r.w2v !== undefined) checks.push(...w2vTargetChecks(r.w2v));
   return checks;
 }
@@ -1970,6 +2024,7 @@ export const defaultSections: readonly Section[] = [
   dispatchSection,
   mlpSection,
   cnnSection,
+  lstmSection,
   w2vSection,
   targetsSection,
 ];
@@ -2038,6 +2093,7 @@ export function renderSummary(r: BenchResults): string {
       );
     }
   }
+  lines.push(...lstmSummaryLines(r));
   if (r.w2v !== undefined) {
     lines.push('');
     lines.push(`Word2Vec raw words/s (${r.w2v.tokens} tokens, 1 epoch)      Zoo     gensim`);

@@ -251,7 +251,7 @@ export function lstmSequence(args: LstmSequenceArgs): LstmSequenceResult {
   const lastC = empty([batch, units]);
   const gates = empty([batch, T, 4 * units]);
   const cstates = recording ? empty([batch, T, units]) : null;
-  const fws = empty([batch * 4 * units]);
+  const fws = empty([k.lstmForwardWsSize(batch, units)]);
   k.lstmForward(
     batch,
     T,
@@ -292,7 +292,7 @@ export function lstmSequence(args: LstmSequenceArgs): LstmSequenceResult {
       };
       const gu = 4 * units;
       const dZ = empty([batch, T, gu]);
-      const ws = empty([(batch * T + 2 * batch) * units]);
+      const ws = empty([kernels().lstmBackwardWsSize(batch, T, units)]);
       const dx = need('x') ? empty(c.x.shape) : null;
       const dKernel = need('kernel') ? empty(c.kernel.shape) : null;
       const dRec = need('rec') ? empty(c.rec.shape) : null;
