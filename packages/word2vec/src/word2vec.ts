@@ -1,5 +1,6 @@
 // Word2Vec: options, vocabulary building, the epoch loop that feeds chunks of token ids to the
 // wasm kernels, progress, continued training and the state used by save/load.
+
 import { type Corpus, checkCorpus, forEachSentence } from './corpus.js';
 import {
   Engine,
@@ -9,6 +10,7 @@ import {
   type Weights,
 } from './engine.js';
 import { KeyedVectors } from './keyed-vectors.js';
+import { decodeModel, encodeModel } from './model-file.js';
 import { ThreadedEngine } from './threads.js';
 import { finalizeVocab, type Vocab, VocabCounter } from './vocab.js';
 
@@ -387,6 +389,19 @@ export class Word2Vec {
    */
   state(): Word2VecState {
     return { ...this.st, settings: { ...this.st.settings } };
+  }
+
+  /**
+   * The whole model as bytes (vectors, output weights, vocabulary, counts, settings, random
+   * state and schedule position), so `Word2Vec.load` can continue training where it stopped.
+   */
+  save(): Uint8Array<ArrayBuffer> {
+    return encodeModel(this.st);
+  }
+
+  /** Loads a model saved with {@link Word2Vec.save}; errors give the byte offset. */
+  static async load(bytes: Uint8Array | ArrayBuffer): Promise<Word2Vec> {
+    return Word2Vec.fromState(decodeModel(bytes));
   }
 
   /** Rebuilds a model from {@link Word2Vec.state}'s output (validated; errors name the field). */
