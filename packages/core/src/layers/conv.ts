@@ -4,14 +4,15 @@ import { max, mean } from '../ops/reduce.js';
 import { pad, reshape } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
 import { fmt } from '../util.js';
-import { type ActivationIdentifier, activate, baseArgs, getActivation } from './core.js';
 import {
-  getInitializer,
-  type Initializer,
-  type InitializerIdentifier,
-  initializerFromConfig,
-  initializerToConfig,
-} from './initializers.js';
+  type ActivationIdentifier,
+  activate,
+  baseArgs,
+  getActivation,
+  kernelBiasArgs,
+  kernelBiasConfig,
+} from './core.js';
+import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import {
   type CallArgs,
   fmtShape,
@@ -20,7 +21,6 @@ import {
   type LayerArgs,
   type Regularizer,
   registerLayer,
-  regularizerFromConfig,
   type Shape,
 } from './layer.js';
 
@@ -248,19 +248,7 @@ export class Conv2D extends Layer {
       dilationRate: this.dilationRate,
       activation: this.activation,
       useBias: this.useBias,
-      kernelInitializer: initializerToConfig(this.kernelInitializer),
-      biasInitializer: initializerToConfig(this.biasInitializer),
-      kernelRegularizer: this.kernelRegularizer && {
-        class_name: 'L1L2',
-        config: this.kernelRegularizer.getConfig(),
-      },
-      biasRegularizer: this.biasRegularizer && {
-        class_name: 'L1L2',
-        config: this.biasRegularizer.getConfig(),
-      },
-      activityRegularizer: null,
-      kernelConstraint: null,
-      biasConstraint: null,
+      ...kernelBiasConfig(this),
     };
   }
 
@@ -276,10 +264,7 @@ export class Conv2D extends Layer {
       dilationRate: (c.dilationRate as [number, number]) ?? undefined,
       activation: (c.activation as string) ?? 'linear',
       useBias: (c.useBias as boolean) ?? true,
-      kernelInitializer: initializerFromConfig(c.kernelInitializer, String(c.name)),
-      biasInitializer: initializerFromConfig(c.biasInitializer, String(c.name)),
-      kernelRegularizer: regularizerFromConfig(c.kernelRegularizer) ?? undefined,
-      biasRegularizer: regularizerFromConfig(c.biasRegularizer) ?? undefined,
+      ...kernelBiasArgs(c),
     });
   }
 }

@@ -256,19 +256,7 @@ export class Dense extends Layer {
       units: this.units,
       activation: this.activation,
       useBias: this.useBias,
-      kernelInitializer: initializerToConfig(this.kernelInitializer),
-      biasInitializer: initializerToConfig(this.biasInitializer),
-      kernelRegularizer: this.kernelRegularizer && {
-        class_name: 'L1L2',
-        config: this.kernelRegularizer.getConfig(),
-      },
-      biasRegularizer: this.biasRegularizer && {
-        class_name: 'L1L2',
-        config: this.biasRegularizer.getConfig(),
-      },
-      activityRegularizer: null,
-      kernelConstraint: null,
-      biasConstraint: null,
+      ...kernelBiasConfig(this),
     };
   }
 
@@ -279,12 +267,47 @@ export class Dense extends Layer {
       units: c.units as number,
       activation: (c.activation as string) ?? 'linear',
       useBias: (c.useBias as boolean) ?? true,
-      kernelInitializer: initializerFromConfig(c.kernelInitializer, String(c.name)),
-      biasInitializer: initializerFromConfig(c.biasInitializer, String(c.name)),
-      kernelRegularizer: regularizerFromConfig(c.kernelRegularizer) ?? undefined,
-      biasRegularizer: regularizerFromConfig(c.biasRegularizer) ?? undefined,
+      ...kernelBiasArgs(c),
     });
   }
+}
+
+/** The initializers and regularizers of a layer with a kernel and a bias. @internal */
+export interface KernelBiasOptions {
+  kernelInitializer: Initializer;
+  biasInitializer: Initializer;
+  kernelRegularizer?: Regularizer | null;
+  biasRegularizer?: Regularizer | null;
+}
+
+/** Keras config entries for a kernel-and-bias layer (Dense, Conv2D). @internal */
+export function kernelBiasConfig(l: KernelBiasOptions): Record<string, unknown> {
+  const reg = (r: Regularizer | null | undefined) =>
+    r ? { class_name: 'L1L2', config: r.getConfig() } : null;
+  return {
+    kernelInitializer: initializerToConfig(l.kernelInitializer),
+    biasInitializer: initializerToConfig(l.biasInitializer),
+    kernelRegularizer: reg(l.kernelRegularizer),
+    biasRegularizer: reg(l.biasRegularizer),
+    activityRegularizer: null,
+    kernelConstraint: null,
+    biasConstraint: null,
+  };
+}
+
+/** The initializer and regularizer arguments back from a saved config. @internal */
+export function kernelBiasArgs(c: Record<string, unknown>): {
+  kernelInitializer: Initializer;
+  biasInitializer: Initializer;
+  kernelRegularizer?: Regularizer;
+  biasRegularizer?: Regularizer;
+} {
+  return {
+    kernelInitializer: initializerFromConfig(c.kernelInitializer, String(c.name)),
+    biasInitializer: initializerFromConfig(c.biasInitializer, String(c.name)),
+    kernelRegularizer: regularizerFromConfig(c.kernelRegularizer) ?? undefined,
+    biasRegularizer: regularizerFromConfig(c.biasRegularizer) ?? undefined,
+  };
 }
 
 /** Common layer arguments from a saved config. @internal */
