@@ -134,7 +134,11 @@ describe('Word2Vec with worker threads', () => {
       const g1 = topicGap(one, clusters);
       const g2 = topicGap(two, clusters);
       expect(g1, `sg ${sg}`).toBeGreaterThan(0.3);
-      expect(g2, `sg ${sg}`).toBeGreaterThan(g1 - 0.08);
+      // Hogwild is not deterministic: how often the threads collide depends on scheduling
+      // (gaps of 0.67-0.85 against 0.83 on one thread were seen on a loaded 2-core machine),
+      // so this asks for clearly learnt topics, not a tie with one thread. A broken split
+      // (lost updates, a worker training nothing) scores near 0.
+      expect(g2, `sg ${sg}`).toBeGreaterThan(Math.max(0.3, g1 - 0.3));
     }
   });
 
