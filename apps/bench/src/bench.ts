@@ -733,7 +733,7 @@ export function tfMlp(tfl: Tfl, layers: readonly number[]): TfLayers.Sequential 
 }
 
 /** Per-step seconds of `warmup` untimed then `steps` timed calls of `step`; the last loss. */
-async function timeSteps(
+export async function timeSteps(
   step: () => number | Promise<number>,
   warmup: number,
   steps: number,
@@ -1036,7 +1036,8 @@ export function tfCnn(tfl: Tfl, c: CnnShape): TfLayers.Sequential {
   return m;
 }
 
-function cnnTrainResult(
+/** Training speed of a batch-size-annotated run (CNN and LSTM sections). */
+export function cnnTrainResult(
   lib: Lib,
   batch: number,
   t: { seconds: number[]; lastLoss: number },

@@ -15,6 +15,7 @@ import {
   type BenchOptions,
   type BenchResults,
   type CnnTrainResult,
+  cnnTrainResult,
   LIB_NAMES,
   type Lib,
   type Libs,
@@ -27,6 +28,7 @@ import {
   type Tfl,
   type Timing,
   timeCalls,
+  timeSteps,
 } from './bench.js';
 
 /** The benchmark LSTM's shape. */
@@ -103,40 +105,6 @@ function labels(n: number, classes: number, seed: number): Int32Array {
   return out;
 }
 
-/** Per-step seconds of `warmup` untimed then `steps` timed calls of `step`; the last loss. */
-async function timeLstmSteps(
-  step: () => number | Promise<number>,
-  warmup: number,
-  steps: number,
-): Promise<{ seconds: number[]; lastLoss: number }> {
-  let lastLoss = Number.NaN;
-  for (let i = 0; i < warmup; i++) lastLoss = await step();
-  const seconds: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = performance.now();
-    lastLoss = await step();
-    seconds.push((performance.now() - t0) / 1000);
-  }
-  return { seconds, lastLoss };
-}
-
-function lstmTrainResult(
-  lib: Lib,
-  batch: number,
-  t: { seconds: number[]; lastLoss: number },
-): CnnTrainResult {
-  const total = t.seconds.reduce((a, b) => a + b, 0);
-  return {
-    lib,
-    batch,
-    samplesPerSec: (batch * t.seconds.length) / total,
-    bestSamplesPerSec: batch / Math.min(...t.seconds),
-    msPerStep: median(t.seconds) * 1000,
-    steps: t.seconds.length,
-    lastLoss: t.lastLoss,
-  };
-}
-
 function lstmTrainError(lib: Lib, batch: number, err: unknown): CnnTrainResult {
   const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
   return {
@@ -177,8 +145,8 @@ export async function timeZooLstmTrain(
   ]);
   const y = zoo.tensor(labels(batch, c.classes, 32), [batch], 'int32');
   try {
-    const t = await timeLstmSteps(() => m.trainOnBatch(x, y) as number, warmup, steps);
-    return lstmTrainResult('zoo', batch, t);
+    const t = await timeSteps(() => m.trainOnBatch(x, y) as number, warmup, steps);
+    return cnnTrainResult('zoo', batch, t);
   } finally {
     zoo.dispose([x, y]);
     m.dispose();
@@ -203,12 +171,8 @@ export async function timeTfLstmTrain(
   ]);
   const y = tf.tensor1d(Float32Array.from(labels(batch, c.classes, 32)));
   try {
-    const t = await timeLstmSteps(
-      async () => (await m.trainOnBatch(x, y)) as number,
-      warmup,
-      steps,
-    );
-    return lstmTrainResult(lib, batch, t);
+    const t = await timeSteps(async () => (await m.trainOnBatch(x, y)) as number, warmup, steps);
+    return cnnTrainResult(lib, batch, t);
   } catch (err) {
     return lstmTrainError(lib, batch, err);
   } finally {
