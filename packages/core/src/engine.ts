@@ -51,19 +51,27 @@ class Engine {
     if (t.storage.refs === 0) this.numBytes -= t.storage.bytes;
   }
 
+  /** Name -> the most recently created live variable of that name (optimizers look up by name). */
+  private readonly byName = new Map<string, Variable>();
+
   registerVariable(v: Variable): void {
     this.variables.set(v.id, v);
+    this.byName.set(v.name, v);
   }
 
   forgetVariable(v: Variable): void {
     this.variables.delete(v.id);
+    if (this.byName.get(v.name) !== v) return;
+    this.byName.delete(v.name);
+    // Rare: an older live variable shares the name; it becomes the one found again.
+    let older: Variable | undefined;
+    for (const w of this.variables.values()) if (w.name === v.name) older = w;
+    if (older !== undefined) this.byName.set(v.name, older);
   }
 
   /** The live variable with this name (the most recent if several share it). */
   variableByName(name: string): Variable | undefined {
-    let found: Variable | undefined;
-    for (const v of this.variables.values()) if (v.name === name) found = v;
-    return found;
+    return this.byName.get(name);
   }
 
   /** Runs `fn` in a new scope; disposes what it created except the tensors in its result. */

@@ -123,10 +123,6 @@ async function maybeYield(): Promise<void> {
   });
 }
 
-function asTensor(op: string, v: TensorLike, name: string): Tensor {
-  return toTensor(op, v, name);
-}
-
 /** Checks data before training: sample counts, feature shape, finite values, label range. */
 function checkData(model: LayersModel, c: Compiled, op: string, x: Tensor, y: Tensor): void {
   if (x.rank === 0 || y.rank === 0)
@@ -256,8 +252,8 @@ export async function fit(
     if (t !== v) owned.push(t);
     return t;
   };
-  const xAll = own(asTensor('fit', xl, 'x'), xl);
-  const yAll = own(asTensor('fit', yl, 'y'), yl);
+  const xAll = own(toTensor('fit', xl, 'x'), xl);
+  const yAll = own(toTensor('fit', yl, 'y'), yl);
   const epochs = args.epochs ?? 1;
   const batchSize = args.batchSize ?? 32;
   if (!Number.isInteger(batchSize) || batchSize < 1)
@@ -271,11 +267,11 @@ export async function fit(
   let yVal: Tensor | null = null;
   if (args.validationData !== undefined) {
     xVal = own(
-      asTensor('fit', args.validationData[0], 'validationData[0]'),
+      toTensor('fit', args.validationData[0], 'validationData[0]'),
       args.validationData[0],
     );
     yVal = own(
-      asTensor('fit', args.validationData[1], 'validationData[1]'),
+      toTensor('fit', args.validationData[1], 'validationData[1]'),
       args.validationData[1],
     );
     checkData(model, c, 'fit (validation data)', xVal, yVal);
@@ -439,8 +435,8 @@ export function evaluate(
   args: { batchSize?: number } = {},
 ): Tensor | Tensor[] {
   if (c === undefined) throw new Error(`${model.name}: call compile() before evaluate()`);
-  const x = asTensor('evaluate', xl, 'x');
-  const y = asTensor('evaluate', yl, 'y');
+  const x = toTensor('evaluate', xl, 'x');
+  const y = toTensor('evaluate', yl, 'y');
   try {
     checkData(model, c, 'evaluate', x, y);
     const values = evaluateValues(model, c, x, y, args.batchSize ?? 32);
@@ -458,7 +454,7 @@ export function predict(
   xl: TensorLike,
   args: { batchSize?: number } = {},
 ): Tensor {
-  const x = asTensor('predict', xl, 'x');
+  const x = toTensor('predict', xl, 'x');
   try {
     const batchSize = args.batchSize ?? 32;
     const n = x.shape[0];
@@ -484,8 +480,8 @@ export function trainOnBatch(
   yl: TensorLike,
 ): number | number[] {
   if (c === undefined) throw new Error(`${model.name}: call compile() before trainOnBatch()`);
-  const x = asTensor('trainOnBatch', xl, 'x');
-  const y = asTensor('trainOnBatch', yl, 'y');
+  const x = toTensor('trainOnBatch', xl, 'x');
+  const y = toTensor('trainOnBatch', yl, 'y');
   try {
     checkData(model, c, 'trainOnBatch', x, y);
     const v = trainStep(model, c, x, y, null);

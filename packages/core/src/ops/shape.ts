@@ -1,7 +1,7 @@
 // Reshaping and moving data: reshape, transpose, slice, concat, gather, pad, cast, ...
 import { heap, kernels, writeArgs } from '../backend.js';
 import { engine } from '../engine.js';
-import { type DType, empty, emptyZeroed, type Tensor, view } from '../tensor.js';
+import { type DType, empty, type Tensor, view } from '../tensor.js';
 import { checkShape, fmt, normAxis, sizeOf, stridesOf } from '../util.js';
 import { type TensorLike, toTensor } from './creation.js';
 
@@ -477,9 +477,4 @@ export function cast(xl: TensorLike, dtype: DType): Tensor {
   if (dtype === 'int32') kernels().castF32ToI32(x.ptr, out.ptr, x.size);
   else kernels().castI32ToF32(x.ptr, out.ptr, x.size);
   return out;
-}
-
-/** A tensor of zeros shaped like `x`, used where a gradient is absent. @internal */
-export function zerosFor(x: Tensor): Tensor {
-  return emptyZeroed(x.shape, x.dtype);
 }
