@@ -11,6 +11,7 @@ export default defineConfig({
       '@zoo/cnn': here('./packages/cnn/src/index.ts'),
       '@zoo/dnn': here('./packages/dnn/src/index.ts'),
       '@zoo/kernels': here('./wasm/src/index.ts'),
+      '@zoo/resnet': here('./packages/resnet/src/index.ts'),
       '@zoo/lstm': here('./packages/lstm/src/index.ts'),
       '@zoo/word2vec': here('./packages/word2vec/src/index.ts'),
     },

@@ -1,0 +1,6 @@
+/**
+ * @zoo/resnet: residual networks.
+ *
+ * @packageDocumentation
+ */
+export * from '@zoo/cnn';
