@@ -10,6 +10,12 @@
 //   the state carries over unchanged and the output is the carried h (TF.js's rnn()).
 //   seq [batch, T, units]: the output at processing step s (with goBackwards, step s reads
 //   input time T-1-s, as Keras). h0, c0 [batch, units] (0 pointer: zeros).
+//   recMask [batch, units] (0 pointer: none): recurrent dropout, a multiplier of h_{s-1} (0 or
+//   1/(1-rate) per unit, one per sequence, the same at every step) as TF.js's cells (Keras
+//   implementation 2): the LSTM multiplies h_{s-1} by it before the recurrent product (every
+//   gate sees the same masked h); the GRU replaces h_{s-1} by the masked h in the whole step
+//   (recurrent products, reset gate and the carry z * h_{s-1}), as tfjs-layers' GRUCell.
+//   Masked (skipped) steps still carry the unmasked state over.
 //
 // Activation codes (act for the candidate / cell output, recAct for the gates):
 //   0 linear   1 tanh   2 sigmoid   3 hardSigmoid (TF.js: clip(0.2x + 0.5, 0, 1))   4 relu
@@ -175,12 +181,38 @@ function colSums(a: usize, rows: i32, n: i32, ld: i32, out: usize): void {
   }
 }
 
+/** dst[j] = src[j] * m[j] for n floats (src 0: zeros). dst may be src. */
+function maskRow(dst: usize, src: usize, m: usize, n: i32): void {
+  if (src == 0) {
+    memory.fill(dst, 0, <usize>n << 2);
+    return;
+  }
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const o = <usize>j << 2;
+    v128.store(dst + o, f32x4.mul(v128.load(src + o), v128.load(m + o)));
+  }
+  for (; j < n; j++) {
+    const o = <usize>j << 2;
+    store<f32>(dst + o, load<f32>(src + o) * load<f32>(m + o));
+  }
+}
+
+/** out [batch, units] = rows of src (row stride lds) times the recurrent dropout mask. */
+function maskRows(batch: i32, units: i32, src: usize, lds: i32, recMask: usize, out: usize): void {
+  for (let b = 0; b < batch; b++) {
+    maskRow(rowAt(out, b, units), rowAt(src, b, lds), rowAt(recMask, b, units), units);
+  }
+}
+
 /**
- * Builds Hprev [batch, T, units]: at the input time t of step s, h_{s-1} (h0 or zeros for s=0).
+ * Builds Hprev [batch, T, units]: at the input time t of step s, h_{s-1} (h0 or zeros for s=0),
+ * times recMask when given (the h the recurrent product saw).
  * seq holds h_s at step s (the carried h on masked steps too).
  */
 function buildHprev(
-  batch: i32, T: i32, units: i32, h0: usize, seq: usize, backwards: i32, out: usize,
+  batch: i32, T: i32, units: i32, h0: usize, seq: usize, backwards: i32, recMask: usize,
+  out: usize,
 ): void {
   const ldh = T * units;
   for (let s = 0; s < T; s++) {
@@ -188,7 +220,9 @@ function buildHprev(
     for (let b = 0; b < batch; b++) {
       const src: usize =
         s == 0 ? (h0 == 0 ? 0 : rowAt(h0, b, units)) : rowAt(seq, b, ldh) + (<usize>((s - 1) * units) << 2);
-      copyF(rowAt(out, b, ldh) + (<usize>(t * units) << 2), src, units);
+      const dst = rowAt(out, b, ldh) + (<usize>(t * units) << 2);
+      if (recMask == 0) copyF(dst, src, units);
+      else maskRow(dst, src, rowAt(recMask, b, units), units);
     }
   }
 }
@@ -261,12 +295,12 @@ const PACK_MIN_BATCH: i32 = 4;
 
 /** Floats of the `ws` workspace lstmForward needs. */
 export function lstmForwardWsSize(batch: i32, units: i32): i32 {
-  return batch * 4 * units + gemmPackedSize(units, 4 * units);
+  return batch * 4 * units + gemmPackedSize(units, 4 * units) + batch * units;
 }
 
 /** Floats of the `ws` workspace lstmBackward needs. */
 export function lstmBackwardWsSize(batch: i32, T: i32, units: i32): i32 {
-  return (batch * T + 2 * batch) * units + gemmPackedSize(4 * units, units);
+  return (batch * T + 3 * batch) * units + gemmPackedSize(4 * units, units);
 }
 
 /**
@@ -275,13 +309,14 @@ export function lstmBackwardWsSize(batch: i32, T: i32, units: i32): i32 {
  * each input time. cstates: [batch, T, units] c_s per step s, or 0 when not recording.
  * ws: workspace of lstmForwardWsSize(batch, units) floats: h_{s-1}·U of one step (batch * 4 *
  * units, a contiguous GEMM output, since writing into the strided gate buffer measured ~20%
- * slower), then U packed once for all steps (gemmPackB; used when batch >= 4).
+ * slower), then U packed once for all steps (gemmPackB; used when batch >= 4), then the masked
+ * h_{s-1} [batch, units] (recMask only).
  * Outputs: seq [batch, T, units], lastH and lastC [batch, units].
  */
 export function lstmForward(
   batch: i32, T: i32, inputDim: i32, units: i32,
   x: usize, kernel: usize, recKernel: usize, bias: usize, h0: usize, c0: usize, mask: usize,
-  act: i32, recAct: i32, backwards: i32,
+  recMask: usize, act: i32, recAct: i32, backwards: i32,
   seq: usize, lastH: usize, lastC: usize, gates: usize, cstates: usize, ws: usize,
 ): void {
   if (batch <= 0 || T <= 0 || units <= 0) return;
@@ -294,15 +329,24 @@ export function lstmForward(
   // U packed once for every step's h·U (unless the batch is tiny: then B is read in place).
   const packed = batch >= PACK_MIN_BATCH ? ws + (<usize>(batch * gu) << 2) : 0;
   if (packed != 0) gemmPackB(0, units, gu, recKernel, gu, packed);
+  const hm = ws + (<usize>(batch * gu + gemmPackedSize(units, gu)) << 2);
   const fastRow = act == 1 && recAct == 2 && (units & 3) == 0;
   for (let s = 0; s < T; s++) {
     const t = backwards ? T - 1 - s : s;
     const zs = gates + (<usize>(t * gu) << 2);
     const hp = s == 0 ? h0 : seq + (<usize>((s - 1) * units) << 2);
     const ldp = s == 0 ? units : ldh;
-    if (hp != 0) {
-      if (packed != 0) gemmPacked(0, batch, gu, units, hp, ldp, packed, ws, gu, 0, 0, 0);
-      else gemm(0, 0, batch, gu, units, hp, ldp, recKernel, gu, ws, gu, 0, 0, 0);
+    // The h the recurrent product reads: h_{s-1}, or h_{s-1} * recMask (recurrent dropout).
+    let hg = hp;
+    let ldg = ldp;
+    if (recMask != 0 && hp != 0) {
+      maskRows(batch, units, hp, ldp, recMask, hm);
+      hg = hm;
+      ldg = units;
+    }
+    if (hg != 0) {
+      if (packed != 0) gemmPacked(0, batch, gu, units, hg, ldg, packed, ws, gu, 0, 0, 0);
+      else gemm(0, 0, batch, gu, units, hg, ldg, recKernel, gu, ws, gu, 0, 0, 0);
     }
     for (let b = 0; b < batch; b++) {
       const hout = rowAt(seq, b, ldh) + (<usize>(s * units) << 2);
@@ -329,14 +373,15 @@ export function lstmForward(
  * dSeq [batch, T, units], dLastH, dLastC [batch, units] are the output gradients (0: zeros).
  * dZ: workspace [batch, T, 4*units] (ends holding the pre-activation gradients);
  * ws: workspace of lstmBackwardWsSize(batch, T, units) floats: Hprev, dh, dc, then Uᵀ packed
- * once for all steps (gemmPackB; used when batch >= 4).
+ * once for all steps (gemmPackB; used when batch >= 4), then dz·Uᵀ of one step (recMask only:
+ * dh_{s-1} = (dz·Uᵀ) * recMask on live rows).
  * Outputs (0 to skip): dx [batch, T, inputDim], dKernel [inputDim, 4u], dRecKernel [u, 4u],
  * dBias [4u], dh0, dc0 [batch, units]. Outputs are overwritten, not accumulated.
  */
 export function lstmBackward(
   batch: i32, T: i32, inputDim: i32, units: i32,
   x: usize, kernel: usize, recKernel: usize, h0: usize, c0: usize, mask: usize,
-  act: i32, recAct: i32, backwards: i32,
+  recMask: usize, act: i32, recAct: i32, backwards: i32,
   seq: usize, gates: usize, cstates: usize, dSeq: usize, dLastH: usize, dLastC: usize,
   dZ: usize, ws: usize,
   dx: usize, dKernel: usize, dRecKernel: usize, dBias: usize, dh0: usize, dc0: usize,
@@ -354,6 +399,7 @@ export function lstmBackward(
   // Uᵀ packed once for every step's dz·Uᵀ (unless the batch is tiny).
   const packed = batch >= PACK_MIN_BATCH ? dc + (<usize>(batch * units) << 2) : 0;
   if (packed != 0) gemmPackB(1, gu, units, recKernel, gu, packed);
+  const tmp = dc + (<usize>(batch * units + gemmPackedSize(gu, units)) << 2);
   for (let s = T - 1; s >= 0; s--) {
     const t = backwards ? T - 1 - s : s;
     const dzs = dZ + (<usize>(t * gu) << 2);
@@ -402,14 +448,25 @@ export function lstmBackward(
       // dh_{s-1} of a live row is dz·Uᵀ alone (added by the GEMM below).
       memory.fill(dhr, 0, ub);
     }
-    if (packed != 0) gemmPacked(0, batch, units, gu, dzs, ldz, packed, dh, units, 0, 0, 1);
-    else gemm(0, 1, batch, units, gu, dzs, ldz, recKernel, gu, dh, units, 0, 0, 1);
+    if (recMask == 0) {
+      if (packed != 0) gemmPacked(0, batch, units, gu, dzs, ldz, packed, dh, units, 0, 0, 1);
+      else gemm(0, 1, batch, units, gu, dzs, ldz, recKernel, gu, dh, units, 0, 0, 1);
+    } else {
+      // The product saw h_{s-1} * recMask: dh_{s-1} = (dz·Uᵀ) * recMask on live rows.
+      if (packed != 0) gemmPacked(0, batch, units, gu, dzs, ldz, packed, tmp, units, 0, 0, 0);
+      else gemm(0, 1, batch, units, gu, dzs, ldz, recKernel, gu, tmp, units, 0, 0, 0);
+      for (let b = 0; b < batch; b++) {
+        if (live(mask, b, T, t)) {
+          maskRow(rowAt(dh, b, units), rowAt(tmp, b, units), rowAt(recMask, b, units), units);
+        }
+      }
+    }
   }
   if (dh0 != 0) memory.copy(dh0, dh, <usize>(batch * units) << 2);
   if (dc0 != 0) memory.copy(dc0, dc, <usize>(batch * units) << 2);
   inputGrads(batch * T, inputDim, gu, x, kernel, dZ, dx, dKernel);
   if (dRecKernel != 0) {
-    buildHprev(batch, T, units, h0, seq, backwards, hprev);
+    buildHprev(batch, T, units, h0, seq, backwards, recMask, hprev);
     gemm(1, 0, units, gu, batch * T, hprev, units, dZ, gu, dRecKernel, gu, 0, 0, 0);
   }
   if (dBias != 0) colSums(dZ, batch * T, gu, gu, dBias);
@@ -418,6 +475,16 @@ export function lstmBackward(
 // ---------------------------------------------------------------------------------------------
 // GRU
 
+/** Floats of the `ws` workspace gruForward needs. */
+export function gruForwardWsSize(batch: i32, units: i32): i32 {
+  return batch * 5 * units;
+}
+
+/** Floats of the `ws` workspace gruBackward needs. */
+export function gruBackwardWsSize(batch: i32, T: i32, units: i32): i32 {
+  return (2 * batch * T + 3 * batch) * units;
+}
+
 /**
  * GRU forward over the whole sequence (Keras GRU, gate order z, r, h).
  * resetAfter = 1 (Keras 2+/3 default): hh = act(x·W_h + b_h + r * (h·U_h + br_h)), bias
@@ -425,12 +492,13 @@ export function lstmBackward(
  * b_h + (r * h)·U_h), bias [3u]. Then h = z * h_{s-1} + (1 - z) * hh.
  * gates: workspace [batch, T, 3u], ends holding z, r, hh. rh: [batch, T, units] the recurrent
  * h-part h·U_h + br_h per input time (resetAfter = 1 only; 0 when not recording).
- * ws: workspace of batch * 4 * units floats.
+ * With recMask every h_{s-1} of a live step above is h_{s-1} * recMask (tfjs-layers' GRUCell).
+ * ws: workspace of gruForwardWsSize(batch, units) floats.
  */
 export function gruForward(
   batch: i32, T: i32, inputDim: i32, units: i32,
   x: usize, kernel: usize, recKernel: usize, bias: usize, h0: usize, mask: usize,
-  act: i32, recAct: i32, backwards: i32, resetAfter: i32,
+  recMask: usize, act: i32, recAct: i32, backwards: i32, resetAfter: i32,
   seq: usize, lastH: usize, gates: usize, rh: usize, ws: usize,
 ): void {
   if (batch <= 0 || T <= 0 || units <= 0) return;
@@ -439,22 +507,31 @@ export function gruForward(
   const ldh = T * units;
   const ub = <usize>units << 2;
   const recBias: usize = resetAfter && bias != 0 ? bias + (<usize>gu << 2) : 0;
+  const hm = ws + (<usize>(batch * 4 * units) << 2);
   gemm(0, 0, batch * T, gu, inputDim, x, inputDim, kernel, gu, gates, gu, bias, 0, 0);
   for (let s = 0; s < T; s++) {
     const t = backwards ? T - 1 - s : s;
     const zs = gates + (<usize>(t * gu) << 2);
     const hp = s == 0 ? h0 : seq + (<usize>((s - 1) * units) << 2);
     const ldp = s == 0 ? units : ldh;
+    // The h a live step reads: h_{s-1}, or h_{s-1} * recMask (recurrent dropout).
+    let hg = hp;
+    let ldg = ldp;
+    if (recMask != 0 && hp != 0) {
+      maskRows(batch, units, hp, ldp, recMask, hm);
+      hg = hm;
+      ldg = units;
+    }
     if (resetAfter) {
       // R = h·U + br (k = 0 when there is no h: just the bias, or zeros).
-      gemm(0, 0, batch, gu, hp == 0 ? 0 : units, hp, ldp, recKernel, gu, ws, gu, recBias, 0, 0);
+      gemm(0, 0, batch, gu, hg == 0 ? 0 : units, hg, ldg, recKernel, gu, ws, gu, recBias, 0, 0);
       for (let b = 0; b < batch; b++) {
         const hout = rowAt(seq, b, ldh) + (<usize>(s * units) << 2);
-        const hpr: usize = hp == 0 ? 0 : rowAt(hp, b, ldp);
         if (!live(mask, b, T, t)) {
-          copyF(hout, hpr, units);
+          copyF(hout, hp == 0 ? 0 : rowAt(hp, b, ldp), units);
           continue;
         }
+        const hgr: usize = hg == 0 ? 0 : rowAt(hg, b, ldg);
         const zr = rowAt(zs, b, ldz);
         const rr = rowAt(ws, b, gu);
         for (let j = 0; j < units; j += 4) {
@@ -464,7 +541,7 @@ export function gruForward(
           const rg = vAct(recAct, f32x4.add(ldN(zr + ub + o, cnt), ldN(rr + ub + o, cnt)));
           const rhv = ldN(rr + 2 * ub + o, cnt);
           const hh = vAct(act, f32x4.add(ldN(zr + 2 * ub + o, cnt), f32x4.mul(rg, rhv)));
-          const hpv = ldZ(hpr == 0 ? 0 : hpr + o, cnt);
+          const hpv = ldZ(hgr == 0 ? 0 : hgr + o, cnt);
           const h = f32x4.add(f32x4.mul(zg, hpv), f32x4.mul(f32x4.sub(splat(1), zg), hh));
           stN(zr + o, zg, cnt);
           stN(zr + ub + o, rg, cnt);
@@ -476,9 +553,9 @@ export function gruForward(
     } else {
       // ws: [batch, 3u] recurrent products (h·U_zr, then (r*h)·U_h), then hr = r*h [batch, u].
       const hr = ws + (<usize>(batch * gu) << 2);
-      if (hp != 0) gemm(0, 0, batch, 2 * units, units, hp, ldp, recKernel, gu, ws, gu, 0, 0, 0);
+      if (hg != 0) gemm(0, 0, batch, 2 * units, units, hg, ldg, recKernel, gu, ws, gu, 0, 0, 0);
       for (let b = 0; b < batch; b++) {
-        const hpr: usize = hp == 0 ? 0 : rowAt(hp, b, ldp);
+        const hpr: usize = hg == 0 ? 0 : rowAt(hg, b, ldg);
         const hrr = rowAt(hr, b, units);
         if (!live(mask, b, T, t)) {
           memory.fill(hrr, 0, ub);
@@ -501,11 +578,11 @@ export function gruForward(
       }
       for (let b = 0; b < batch; b++) {
         const hout = rowAt(seq, b, ldh) + (<usize>(s * units) << 2);
-        const hpr: usize = hp == 0 ? 0 : rowAt(hp, b, ldp);
         if (!live(mask, b, T, t)) {
-          copyF(hout, hpr, units);
+          copyF(hout, hp == 0 ? 0 : rowAt(hp, b, ldp), units);
           continue;
         }
+        const hpr: usize = hg == 0 ? 0 : rowAt(hg, b, ldg);
         const zr = rowAt(zs, b, ldz);
         const rr: usize = hp == 0 ? 0 : rowAt(ws, b, gu) + 2 * ub;
         for (let j = 0; j < units; j += 4) {
@@ -531,14 +608,14 @@ export function gruForward(
  * dSeq [batch, T, units], dLastH [batch, units]: output gradients (0: zeros).
  * dZ: workspace [batch, T, 3u] (input-side pre-activation gradients); dZr: workspace
  * [batch, T, 3u] (recurrent-side gradients, resetAfter = 1 only, else 0);
- * ws: workspace of (2*batch*T + 2*batch) * units floats.
+ * ws: workspace of gruBackwardWsSize(batch, T, units) floats.
  * Outputs (0 to skip): dx, dKernel [inputDim, 3u], dRecKernel [u, 3u], dBias ([2, 3u] with
  * resetAfter, else [3u]), dh0 [batch, units].
  */
 export function gruBackward(
   batch: i32, T: i32, inputDim: i32, units: i32,
   x: usize, kernel: usize, recKernel: usize, h0: usize, mask: usize,
-  act: i32, recAct: i32, backwards: i32, resetAfter: i32,
+  recMask: usize, act: i32, recAct: i32, backwards: i32, resetAfter: i32,
   seq: usize, gates: usize, rh: usize, dSeq: usize, dLastH: usize,
   dZ: usize, dZr: usize, ws: usize,
   dx: usize, dKernel: usize, dRecKernel: usize, dBias: usize, dh0: usize,
@@ -552,14 +629,21 @@ export function gruBackward(
   const hrAll = ws + (<usize>(batch * ldh) << 2);
   const dh = hrAll + (<usize>(batch * ldh) << 2);
   const tmp = dh + (<usize>(batch * units) << 2);
+  const hm = tmp + (<usize>(batch * units) << 2);
   copyF(dh, dLastH, batch * units);
   for (let s = T - 1; s >= 0; s--) {
     const t = backwards ? T - 1 - s : s;
     const dzs = dZ + (<usize>(t * gu) << 2);
     const so = <usize>(s * units) << 2;
     const to = <usize>(t * units) << 2;
-    const hp = s == 0 ? h0 : seq + (<usize>((s - 1) * units) << 2);
-    const ldp = s == 0 ? units : ldh;
+    // hp: h_{s-1} as the live step saw it (times recMask with recurrent dropout).
+    let hp = s == 0 ? h0 : seq + (<usize>((s - 1) * units) << 2);
+    let ldp = s == 0 ? units : ldh;
+    if (recMask != 0 && hp != 0) {
+      maskRows(batch, units, hp, ldp, recMask, hm);
+      hp = hm;
+      ldp = units;
+    }
     for (let b = 0; b < batch; b++) {
       const dhr = rowAt(dh, b, units);
       if (dSeq != 0) {
@@ -629,12 +713,21 @@ export function gruBackward(
       }
       gemm(0, 1, batch, units, 2 * units, dzs, ldz, recKernel, gu, dh, units, 0, 0, 1);
     }
+    if (recMask != 0) {
+      // dh of a live row so far is d(h_{s-1} * recMask): times recMask gives dh_{s-1}.
+      for (let b = 0; b < batch; b++) {
+        if (live(mask, b, T, t)) {
+          const dhr = rowAt(dh, b, units);
+          maskRow(dhr, dhr, rowAt(recMask, b, units), units);
+        }
+      }
+    }
   }
   if (dh0 != 0) memory.copy(dh0, dh, <usize>(batch * units) << 2);
   inputGrads(batch * T, inputDim, gu, x, kernel, dZ, dx, dKernel);
   const rows = batch * T;
   if (dRecKernel != 0) {
-    buildHprev(batch, T, units, h0, seq, backwards, hprev);
+    buildHprev(batch, T, units, h0, seq, backwards, recMask, hprev);
     if (resetAfter) {
       gemm(1, 0, units, gu, rows, hprev, units, dZr, gu, dRecKernel, gu, 0, 0, 0);
     } else {
@@ -706,6 +799,18 @@ function hPrevRef(seq: usize, h0: usize, b: i32, s: i32, T: i32, units: i32, j: 
   return s == 0 ? ldo(h0, b * units + j) : ld(seq, (b * T + s - 1) * units + j);
 }
 
+/** Element (b, j) of the recurrent dropout mask (0 pointer: 1). */
+function recMaskRef(recMask: usize, b: i32, units: i32, j: i32): f32 {
+  return recMask == 0 ? 1 : ld(recMask, b * units + j);
+}
+
+/** hPrevRef times the recurrent dropout mask: the h the recurrent product sees. */
+function hSeenRef(
+  seq: usize, h0: usize, recMask: usize, b: i32, s: i32, T: i32, units: i32, j: i32,
+): f32 {
+  return hPrevRef(seq, h0, b, s, T, units, j) * recMaskRef(recMask, b, units, j);
+}
+
 /** Shared tail of the backward references: dx, dW, dU (from Hprev/HR), db. */
 function inputGradsRef(
   batch: i32, T: i32, inputDim: i32, gu: i32, x: usize, kernel: usize, dZ: usize,
@@ -743,7 +848,7 @@ function inputGradsRef(
 export function lstmForwardRef(
   batch: i32, T: i32, inputDim: i32, units: i32,
   x: usize, kernel: usize, recKernel: usize, bias: usize, h0: usize, c0: usize, mask: usize,
-  act: i32, recAct: i32, backwards: i32,
+  recMask: usize, act: i32, recAct: i32, backwards: i32,
   seq: usize, lastH: usize, lastC: usize, gates: usize, cstates: usize, ws: usize,
 ): void {
   if (batch <= 0 || T <= 0 || units <= 0) return;
@@ -759,7 +864,7 @@ export function lstmForwardRef(
       for (let g = 0; g < gu; g++) {
         let z: f32 = ldo(bias, g);
         for (let i = 0; i < inputDim; i++) z += ld(x, (b * T + t) * inputDim + i) * ld(kernel, i * gu + g);
-        for (let k = 0; k < units; k++) z += hPrevRef(seq, h0, b, s, T, units, k) * ld(recKernel, k * gu + g);
+        for (let k = 0; k < units; k++) z += hSeenRef(seq, h0, recMask, b, s, T, units, k) * ld(recKernel, k * gu + g);
         st(gates, zo + g, z);
       }
       const keep = mask == 0 || ld(mask, b * T + t) != 0;
@@ -793,7 +898,7 @@ export function lstmForwardRef(
 export function lstmBackwardRef(
   batch: i32, T: i32, inputDim: i32, units: i32,
   x: usize, kernel: usize, recKernel: usize, h0: usize, c0: usize, mask: usize,
-  act: i32, recAct: i32, backwards: i32,
+  recMask: usize, act: i32, recAct: i32, backwards: i32,
   seq: usize, gates: usize, cstates: usize, dSeq: usize, dLastH: usize, dLastC: usize,
   dZ: usize, ws: usize,
   dx: usize, dKernel: usize, dRecKernel: usize, dBias: usize, dh0: usize, dc0: usize,
@@ -838,9 +943,9 @@ export function lstmBackwardRef(
       for (let k = 0; k < units; k++) {
         let sum: f32 = 0;
         for (let g = 0; g < gu; g++) sum += ld(dZ, zo + g) * ld(recKernel, k * gu + g);
-        st(dhNext, b * units + k, keep ? sum : ld(dh, b * units + k));
+        st(dhNext, b * units + k, keep ? sum * recMaskRef(recMask, b, units, k) : ld(dh, b * units + k));
         if (dRecKernel != 0) {
-          const hp = hPrevRef(seq, h0, b, s, T, units, k);
+          const hp = hSeenRef(seq, h0, recMask, b, s, T, units, k);
           for (let g = 0; g < gu; g++) st(dRecKernel, k * gu + g, ld(dRecKernel, k * gu + g) + hp * ld(dZ, zo + g));
         }
       }
@@ -856,7 +961,7 @@ export function lstmBackwardRef(
 export function gruForwardRef(
   batch: i32, T: i32, inputDim: i32, units: i32,
   x: usize, kernel: usize, recKernel: usize, bias: usize, h0: usize, mask: usize,
-  act: i32, recAct: i32, backwards: i32, resetAfter: i32,
+  recMask: usize, act: i32, recAct: i32, backwards: i32, resetAfter: i32,
   seq: usize, lastH: usize, gates: usize, rh: usize, ws: usize,
 ): void {
   if (batch <= 0 || T <= 0 || units <= 0) return;
@@ -872,7 +977,7 @@ export function gruForwardRef(
         st(gates, zo + g, z);
         let r: f32 = resetAfter ? ldo(bias, gu + g) : 0;
         if (resetAfter || g < 2 * units) {
-          for (let k = 0; k < units; k++) r += hPrevRef(seq, h0, b, s, T, units, k) * ld(recKernel, k * gu + g);
+          for (let k = 0; k < units; k++) r += hSeenRef(seq, h0, recMask, b, s, T, units, k) * ld(recKernel, k * gu + g);
         }
         st(rec, g, r);
       }
@@ -886,7 +991,7 @@ export function gruForwardRef(
         for (let g = 0; g < units; g++) {
           let r: f32 = 0;
           for (let k = 0; k < units; k++) {
-            r += ld(gates, zo + units + k) * hPrevRef(seq, h0, b, s, T, units, k) * ld(recKernel, k * gu + 2 * units + g);
+            r += ld(gates, zo + units + k) * hSeenRef(seq, h0, recMask, b, s, T, units, k) * ld(recKernel, k * gu + 2 * units + g);
           }
           st(rec, 2 * units + g, r);
         }
@@ -901,7 +1006,7 @@ export function gruForwardRef(
           const hh = sAct(act, ld(gates, zo + 2 * units + j) + (resetAfter ? rg * rhv : rhv));
           st(gates, zo + 2 * units + j, hh);
           if (resetAfter && rh != 0) st(rh, (b * T + t) * units + j, rhv);
-          h = zg * hp + (1 - zg) * hh;
+          h = zg * hSeenRef(seq, h0, recMask, b, s, T, units, j) + (1 - zg) * hh;
         }
         st(seq, (b * T + s) * units + j, h);
       }
@@ -916,7 +1021,7 @@ export function gruForwardRef(
 export function gruBackwardRef(
   batch: i32, T: i32, inputDim: i32, units: i32,
   x: usize, kernel: usize, recKernel: usize, h0: usize, mask: usize,
-  act: i32, recAct: i32, backwards: i32, resetAfter: i32,
+  recMask: usize, act: i32, recAct: i32, backwards: i32, resetAfter: i32,
   seq: usize, gates: usize, rh: usize, dSeq: usize, dLastH: usize,
   dZ: usize, dZr: usize, ws: usize,
   dx: usize, dKernel: usize, dRecKernel: usize, dBias: usize, dh0: usize,
@@ -946,7 +1051,7 @@ export function gruBackwardRef(
       for (let j = 0; j < units; j++) {
         const zg = ld(gates, zo + j);
         const hh = ld(gates, zo + 2 * units + j);
-        const hp = hPrevRef(seq, h0, b, s, T, units, j);
+        const hp = hSeenRef(seq, h0, recMask, b, s, T, units, j);
         const dhv = ld(dh, b * units + j);
         st(dZ, zo + j, dhv * (hp - hh) * sActGrad(recAct, zg));
         st(dZ, zo + 2 * units + j, dhv * (1 - zg) * sActGrad(act, hh));
@@ -968,7 +1073,7 @@ export function gruBackwardRef(
           for (let g = 0; g < gu; g++) sum += ld(dZr, zo + g) * ld(recKernel, k * gu + g);
           st(dhNext, b * units + k, ld(dhNext, b * units + k) + sum);
           if (dRecKernel != 0) {
-            const hp = hPrevRef(seq, h0, b, s, T, units, k);
+            const hp = hSeenRef(seq, h0, recMask, b, s, T, units, k);
             for (let g = 0; g < gu; g++) st(dRecKernel, k * gu + g, ld(dRecKernel, k * gu + g) + hp * ld(dZr, zo + g));
           }
         }
@@ -981,7 +1086,7 @@ export function gruBackwardRef(
         }
         for (let j = 0; j < units; j++) {
           const rg = ld(gates, zo + units + j);
-          const hp = hPrevRef(seq, h0, b, s, T, units, j);
+          const hp = hSeenRef(seq, h0, recMask, b, s, T, units, j);
           st(dZ, zo + units + j, ld(dhr, j) * hp * sActGrad(recAct, rg));
           st(dhNext, b * units + j, ld(dhNext, b * units + j) + ld(dhr, j) * rg);
         }
@@ -990,13 +1095,15 @@ export function gruBackwardRef(
           for (let g = 0; g < 2 * units; g++) sum += ld(dZ, zo + g) * ld(recKernel, k * gu + g);
           st(dhNext, b * units + k, ld(dhNext, b * units + k) + sum);
           if (dRecKernel != 0) {
-            const hp = hPrevRef(seq, h0, b, s, T, units, k);
+            const hp = hSeenRef(seq, h0, recMask, b, s, T, units, k);
             const hr = ld(gates, zo + units + k) * hp;
             for (let g = 0; g < 2 * units; g++) st(dRecKernel, k * gu + g, ld(dRecKernel, k * gu + g) + hp * ld(dZ, zo + g));
             for (let g = 2 * units; g < gu; g++) st(dRecKernel, k * gu + g, ld(dRecKernel, k * gu + g) + hr * ld(dZ, zo + g));
           }
         }
       }
+      // dhNext so far is d(h_{s-1} * recMask).
+      for (let j = 0; j < units; j++) st(dhNext, b * units + j, ld(dhNext, b * units + j) * recMaskRef(recMask, b, units, j));
     }
     for (let i = 0; i < batch * units; i++) st(dh, i, ld(dhNext, i));
   }

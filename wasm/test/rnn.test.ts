@@ -23,6 +23,8 @@ interface Cfg {
   h0: boolean;
   c0: boolean;
   mask: boolean;
+  /** A recurrent dropout mask [batch, units] (zeros and scales, one per sequence). */
+  rdrop: boolean;
 }
 
 interface Data {
@@ -33,6 +35,7 @@ interface Data {
   h0: Float32Array | null;
   c0: Float32Array | null;
   mask: Float32Array | null;
+  rdrop: Float32Array | null;
   dSeq: Float32Array;
   dLastH: Float32Array;
   dLastC: Float32Array;
@@ -59,6 +62,11 @@ function makeData(c: Cfg, seed: number): Data {
     h0: c.h0 ? randomArray(c.batch * c.units, seed + 4) : null,
     c0: c.c0 ? randomArray(c.batch * c.units, seed + 5) : null,
     mask,
+    // Dropped units (0) and kept ones at assorted scales (the kernels take any multiplier;
+    // layers pass 0 or 1/(1-rate)).
+    rdrop: c.rdrop
+      ? randomArray(c.batch * c.units, seed + 10).map((v) => (v < -0.3 ? 0 : 1.25 + 0.5 * v))
+      : null,
     dSeq: randomArray(c.batch * c.T * c.units, seed + 7),
     dLastH: randomArray(c.batch * c.units, seed + 8),
     dLastC: randomArray(c.batch * c.units, seed + 9),
@@ -85,6 +93,7 @@ function runKernel(h: Harness, fast: boolean, c: Cfg, d: Data, backward: boolean
   const h0 = put(d.h0);
   const c0 = c.cell === 'lstm' ? put(d.c0) : 0;
   const mask = put(d.mask);
+  const rdrop = put(d.rdrop);
   const seq = h.alloc(batch * T * units);
   const lastH = h.alloc(batch * units);
   const lastC = h.alloc(batch * units);
@@ -93,7 +102,9 @@ function runKernel(h: Harness, fast: boolean, c: Cfg, d: Data, backward: boolean
   const back = c.backwards ? 1 : 0;
   const k = h.k;
   // The LSTM's workspace also holds the recurrent kernel packed once per call.
-  const fws = h.alloc(c.cell === 'lstm' ? k.lstmForwardWsSize(batch, units) : batch * 4 * units);
+  const fws = h.alloc(
+    c.cell === 'lstm' ? k.lstmForwardWsSize(batch, units) : k.gruForwardWsSize(batch, units),
+  );
   if (c.cell === 'lstm') {
     const f = fast ? k.lstmForward : k.lstmForwardRef;
     f(
@@ -108,6 +119,7 @@ function runKernel(h: Harness, fast: boolean, c: Cfg, d: Data, backward: boolean
       h0,
       c0,
       mask,
+      rdrop,
       c.act,
       c.recAct,
       back,
@@ -131,6 +143,7 @@ function runKernel(h: Harness, fast: boolean, c: Cfg, d: Data, backward: boolean
       bias,
       h0,
       mask,
+      rdrop,
       c.act,
       c.recAct,
       back,
@@ -157,7 +170,7 @@ function runKernel(h: Harness, fast: boolean, c: Cfg, d: Data, backward: boolean
   const ws = h.alloc(
     c.cell === 'lstm'
       ? k.lstmBackwardWsSize(batch, T, units)
-      : (2 * batch * T + 3 * batch) * units + units,
+      : k.gruBackwardWsSize(batch, T, units),
   );
   const dx = h.alloc(batch * T * inputDim);
   const dKernel = h.alloc(inputDim * gu);
@@ -178,6 +191,7 @@ function runKernel(h: Harness, fast: boolean, c: Cfg, d: Data, backward: boolean
       h0,
       c0,
       mask,
+      rdrop,
       c.act,
       c.recAct,
       back,
@@ -208,6 +222,7 @@ function runKernel(h: Harness, fast: boolean, c: Cfg, d: Data, backward: boolean
       rec,
       h0,
       mask,
+      rdrop,
       c.act,
       c.recAct,
       back,
@@ -271,6 +286,9 @@ function forwardJs(c: Cfg, d: Data): { seq: number[]; lastH: number[]; lastC: nu
     for (let s = 0; s < T; s++) {
       const t = c.backwards ? T - 1 - s : s;
       const live = d.mask?.[b * T + t] !== 0;
+      // What the step sees of h_{s-1}: times the recurrent dropout mask (the whole GRU step, the
+      // LSTM's recurrent product), as tfjs-layers' cells.
+      const hs = h.map((v, k) => v * (d.rdrop ? d.rdrop[b * units + k] : 1));
       const xz = new Array<number>(gu).fill(0);
       const hz = new Array<number>(gu).fill(0);
       for (let g = 0; g < gu; g++) {
@@ -279,7 +297,7 @@ function forwardJs(c: Cfg, d: Data): { seq: number[]; lastH: number[]; lastC: nu
           xz[g] += d.x[(b * T + t) * inputDim + i] * d.kernel[i * gu + g];
         }
         hz[g] = c.cell === 'gru' && c.resetAfter && d.bias ? d.bias[gu + g] : 0;
-        for (let k = 0; k < units; k++) hz[g] += h[k] * d.rec[k * gu + g];
+        for (let k = 0; k < units; k++) hz[g] += hs[k] * d.rec[k * gu + g];
       }
       if (live) {
         const nh: number[] = [];
@@ -306,10 +324,10 @@ function forwardJs(c: Cfg, d: Data): { seq: number[]; lastH: number[]; lastC: nu
               rec = r[j] * hz[2 * units + j];
             } else {
               rec = 0;
-              for (let k = 0; k < units; k++) rec += r[k] * h[k] * d.rec[k * gu + 2 * units + j];
+              for (let k = 0; k < units; k++) rec += r[k] * hs[k] * d.rec[k * gu + 2 * units + j];
             }
             const hh = actJs(c.act, xz[2 * units + j] + rec);
-            nh.push(z * h[j] + (1 - z) * hh);
+            nh.push(z * hs[j] + (1 - z) * hh);
           }
         }
         h = nh;
@@ -354,6 +372,7 @@ function cfg(over: Partial<Cfg>): Cfg {
     h0: false,
     c0: false,
     mask: false,
+    rdrop: false,
     ...over,
   };
 }
@@ -387,6 +406,7 @@ function grid(): Cfg[] {
                 h0: n % 3 !== 0,
                 c0: n % 4 !== 1,
                 mask: n % 3 === 1,
+                rdrop: n % 4 === 2 || n % 7 === 3,
               }),
             );
           }
@@ -398,7 +418,7 @@ function grid(): Cfg[] {
 }
 
 const label = (c: Cfg) =>
-  `${c.cell}${c.cell === 'gru' ? (c.resetAfter ? '(resetAfter)' : '(resetBefore)') : ''} b${c.batch} T${c.T} in${c.inputDim} u${c.units} act${c.act}/${c.recAct}${c.backwards ? ' back' : ''}${c.mask ? ' mask' : ''}${c.h0 ? ' h0' : ''}${c.c0 ? ' c0' : ''}${c.bias ? '' : ' nobias'}`;
+  `${c.cell}${c.cell === 'gru' ? (c.resetAfter ? '(resetAfter)' : '(resetBefore)') : ''} b${c.batch} T${c.T} in${c.inputDim} u${c.units} act${c.act}/${c.recAct}${c.backwards ? ' back' : ''}${c.mask ? ' mask' : ''}${c.rdrop ? ' rdrop' : ''}${c.h0 ? ' h0' : ''}${c.c0 ? ' c0' : ''}${c.bias ? '' : ' nobias'}`;
 
 describe.each(variants)('rnn kernels (%s)', (variant) => {
   let h: Harness;
@@ -454,9 +474,20 @@ describe.each(variants)('rnn kernels (%s)', (variant) => {
               h0: n % 3 !== 0,
               c0: n % 4 !== 1,
               mask: n % 3 === 1,
+              rdrop: n % 2 === 0,
             }),
           );
         }
+      }
+    }
+    for (const cell of ['gru', 'lstm'] as const) {
+      for (const resetAfter of cell === 'gru' ? [true, false] : [true]) {
+        cases.push(
+          cfg({ cell, resetAfter, batch: 5, T: 4, inputDim: 3, units: 7, h0: true, rdrop: true }),
+        );
+        cases.push(
+          cfg({ cell, resetAfter, batch: 4, T: 5, units: 8, mask: true, rdrop: true, h0: true }),
+        );
       }
     }
     for (const c of cases) {
@@ -467,7 +498,7 @@ describe.each(variants)('rnn kernels (%s)', (variant) => {
       try {
         expectClose(fast.seq, ref.seq, 1e-4, tol);
         expectClose(fast.lastH, ref.lastH, 1e-4, tol);
-        expectClose(fast.lastC!, ref.lastC!, 1e-4, tol);
+        if (fast.lastC && ref.lastC) expectClose(fast.lastC, ref.lastC, 1e-4, tol);
         for (const [name, g] of Object.entries(ref.grads!)) {
           const scale = Math.max(1, ...Array.from(g, Math.abs));
           expectClose(fast.grads![name], g, 1e-3, tol * scale);
@@ -492,6 +523,11 @@ describe.each(variants)('rnn kernels (%s)', (variant) => {
         cases.push(cfg({ cell, resetAfter, recAct: HARD_SIGMOID, act: RELU, units: 5 }));
         cases.push(cfg({ cell, resetAfter, act: LINEAR, bias: false, T: 1, batch: 1 }));
         cases.push(cfg({ cell, resetAfter, batch: 6, T: 8, units: 12, h0: true, c0: true }));
+        cases.push(cfg({ cell, resetAfter, batch: 3, T: 6, units: 5, h0: true, rdrop: true }));
+        cases.push(
+          cfg({ cell, resetAfter, batch: 6, T: 7, units: 12, mask: true, rdrop: true, h0: true }),
+        );
+        cases.push(cfg({ cell, resetAfter, T: 5, backwards: true, rdrop: true, c0: true }));
       }
     }
     for (const c of cases) {
@@ -521,6 +557,12 @@ describe.each(variants)('rnn kernels (%s)', (variant) => {
         );
         cases.push(cfg({ cell, resetAfter, recAct: HARD_SIGMOID, act: RELU }));
         cases.push(cfg({ cell, resetAfter, act: LINEAR, units: 5, batch: 1 }));
+        cases.push(cfg({ cell, resetAfter, T: 4, units: 4, h0: true, c0: true, rdrop: true }));
+        cases.push(
+          cfg({ cell, resetAfter, T: 5, mask: true, backwards: true, h0: true, rdrop: true }),
+        );
+        // Batch 4: the LSTM's packed-kernel path.
+        cases.push(cfg({ cell, resetAfter, batch: 4, T: 3, h0: true, c0: true, rdrop: true }));
       }
     }
     const eps = 1e-4;
@@ -557,6 +599,63 @@ describe.each(variants)('rnn kernels (%s)', (variant) => {
               expect.fail(`${label(c)} ${which}: d${name}[${i}] = ${g}, finite differences ${fd}`);
             }
           }
+        }
+      }
+    }
+  });
+
+  it('recurrent dropout: an all-ones mask changes nothing; a dropped unit never feeds back', () => {
+    const cells: Partial<Cfg>[] = [
+      { cell: 'lstm' },
+      { cell: 'gru', resetAfter: true },
+      { cell: 'gru', resetAfter: false },
+    ];
+    for (const batch of [2, 5]) {
+      for (const over of cells) {
+        const c = cfg({ ...over, batch, T: 6, units: 8, h0: true, c0: true, mask: true });
+        const d = makeData(c, 21);
+        for (const fast of [true, false]) {
+          const plain = runKernel(h, fast, c, d, true);
+          const ones = runKernel(
+            h,
+            fast,
+            { ...c, rdrop: true },
+            {
+              ...d,
+              rdrop: new Float32Array(batch * c.units).fill(1),
+            },
+            true,
+          );
+          const what = `${label(c)} ${fast ? 'fast' : 'ref'}`;
+          try {
+            expectClose(ones.seq, plain.seq, 1e-6, 1e-7);
+            for (const [name, g] of Object.entries(plain.grads!)) {
+              expectClose(ones.grads![name], g, 1e-6, 1e-6);
+            }
+          } catch (e) {
+            throw new Error(`${what} (all-ones mask): ${(e as Error).message}`);
+          }
+          // Unit 3 dropped in every row: row 3 of the recurrent kernel is never read, at any
+          // step (the mask is the same at every step), so changing it changes nothing and its
+          // gradient is zero.
+          const rd = new Float32Array(batch * c.units).fill(1.25);
+          for (let b = 0; b < batch; b++) rd[b * c.units + 3] = 0;
+          const G = gates(c);
+          const rec2 = Float32Array.from(d.rec);
+          for (let g = 0; g < G * c.units; g++) rec2[3 * G * c.units + g] += 0.7;
+          const a = runKernel(h, fast, { ...c, rdrop: true }, { ...d, rdrop: rd }, true);
+          const b2 = runKernel(
+            h,
+            fast,
+            { ...c, rdrop: true },
+            { ...d, rdrop: rd, rec: rec2 },
+            false,
+          );
+          expect(Array.from(b2.seq)).toEqual(Array.from(a.seq));
+          const row3 = a.grads!.rec.slice(3 * G * c.units, 4 * G * c.units);
+          expect(Array.from(row3).every((v) => v === 0)).toBe(true);
+          // And the output differs from the undropped run.
+          expect(Array.from(a.seq)).not.toEqual(Array.from(plain.seq));
         }
       }
     }

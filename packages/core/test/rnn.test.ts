@@ -21,6 +21,8 @@ interface Case {
   /** GRU only (default true). */
   resetAfter?: boolean;
   fd?: boolean;
+  /** Recurrent dropout mask [batch, units] (flattened): multiplies h_{t-1} in each step. */
+  recMask?: number[];
 }
 
 /** TF.js activation by Keras name (hardSigmoid as tfjs-layers: clip(0.5 + 0.2x, 0, 1)). */
@@ -52,6 +54,14 @@ function maskCol(c: Case, t: number): tf.Tensor | null {
   return tf.tensor(col, [c.batch, 1]);
 }
 
+/** The recurrent dropout mask as a [batch, units] tensor (or null). */
+function recMaskOf(c: Case): tf.Tensor | null {
+  return c.recMask ? tf.tensor(c.recMask, [c.batch, c.units]) : null;
+}
+
+/** What a step sees of h_{t-1}: h * recMask with recurrent dropout (tfjs-layers' cells). */
+const seen = (h: tf.Tensor, rm: tf.Tensor | null) => (rm === null ? h : tf.mul(h, rm));
+
 /** where(m, a, b) for a 0/1 column m, as TF.js's rnn(): a*m + b*(1-m). */
 const blend = (m: tf.Tensor | null, a: tf.Tensor, b: tf.Tensor) =>
   m === null ? a : tf.add(tf.mul(a, m), tf.mul(b, tf.sub(1, m)));
@@ -63,10 +73,12 @@ function tfLstm(c: Case, x: tf.Tensor, w: tf.Tensor, u: tf.Tensor, rest: tf.Tens
   const ra = c.recurrentActivation ?? 'sigmoid';
   let h: tf.Tensor = h0 ?? tf.zeros([c.batch, c.units]);
   let cs: tf.Tensor = c0 ?? tf.zeros([c.batch, c.units]);
+  const rm = recMaskOf(c);
   const outs: tf.Tensor[] = [];
   for (let s = 0; s < c.T; s++) {
     const t = c.goBackwards ? c.T - 1 - s : s;
-    let z = tf.add(tf.matMul(stepOf(x, t), w), tf.matMul(h, u));
+    // LSTMCell: h_{t-1} * recurrentDropoutMask[0] into the recurrent product (all gates).
+    let z = tf.add(tf.matMul(stepOf(x, t), w), tf.matMul(seen(h, rm), u));
     if (bias) z = tf.add(z, bias);
     const [zi, zf, zc, zo] = tf.split(z, 4, 1);
     const nc = tf.add(tf.mul(tfAct(ra, zf), cs), tf.mul(tfAct(ra, zi), tfAct(act, zc)));
@@ -88,6 +100,7 @@ function tfGru(c: Case, x: tf.Tensor, w: tf.Tensor, u: tf.Tensor, rest: tf.Tenso
   const resetAfter = c.resetAfter ?? true;
   const n = c.units;
   let h: tf.Tensor = h0 ?? tf.zeros([c.batch, n]);
+  const rm = recMaskOf(c);
   const outs: tf.Tensor[] = [];
   let bIn: tf.Tensor | null = null;
   let bRec: tf.Tensor | null = null;
@@ -105,22 +118,25 @@ function tfGru(c: Case, x: tf.Tensor, w: tf.Tensor, u: tf.Tensor, rest: tf.Tenso
     let mx = tf.matMul(stepOf(x, t), w);
     if (bIn) mx = tf.add(mx, bIn);
     const [xz, xr, xh] = tf.split(mx, 3, 1);
+    // GRUCell: hTMinus1 = hTMinus1 * recurrentDropoutMask[0] for the whole step (carry too);
+    // a masked (skipped) step still keeps the unmasked h.
+    const hs = seen(h, rm);
     let nh: tf.Tensor;
     if (resetAfter) {
-      let inner = tf.matMul(h, u);
+      let inner = tf.matMul(hs, u);
       if (bRec) inner = tf.add(inner, bRec);
       const [rz, rr, rh] = tf.split(inner, 3, 1);
       const z = tfAct(ra, tf.add(xz, rz));
       const r = tfAct(ra, tf.add(xr, rr));
       const hh = tfAct(act, tf.add(xh, tf.mul(r, rh)));
-      nh = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh));
+      nh = tf.add(tf.mul(z, hs), tf.mul(tf.sub(1, z), hh));
     } else {
       const [u1, u2] = tf.split(u, [2 * n, n], 1);
-      const [rz, rr] = tf.split(tf.matMul(h, u1), 2, 1);
+      const [rz, rr] = tf.split(tf.matMul(hs, u1), 2, 1);
       const z = tfAct(ra, tf.add(xz, rz));
       const r = tfAct(ra, tf.add(xr, rr));
-      const hh = tfAct(act, tf.add(xh, tf.matMul(tf.mul(r, h), u2)));
-      nh = tf.add(tf.mul(z, h), tf.mul(tf.sub(1, z), hh));
+      const hh = tfAct(act, tf.add(xh, tf.matMul(tf.mul(r, hs), u2)));
+      nh = tf.add(tf.mul(z, hs), tf.mul(tf.sub(1, z), hh));
     }
     h = blend(maskCol(c, t), nh, h);
     outs.push(h);
@@ -161,6 +177,7 @@ function zooLstm(c: Case, x: zoo.Tensor, w: zoo.Tensor, u: zoo.Tensor, rest: zoo
     ...(h0 ? { h0 } : {}),
     ...(c0 ? { c0 } : {}),
     ...(c.mask ? { mask: zoo.tensor(c.mask, [c.batch, c.T]) } : {}),
+    ...(c.recMask ? { recurrentDropoutMask: zoo.tensor(c.recMask, [c.batch, c.units]) } : {}),
     ...(c.activation ? { activation: c.activation } : {}),
     ...(c.recurrentActivation ? { recurrentActivation: c.recurrentActivation } : {}),
     goBackwards: c.goBackwards ?? false,
@@ -178,6 +195,7 @@ function zooGru(c: Case, x: zoo.Tensor, w: zoo.Tensor, u: zoo.Tensor, rest: zoo.
     ...(bias ? { bias } : {}),
     ...(h0 ? { h0 } : {}),
     ...(c.mask ? { mask: zoo.tensor(c.mask, [c.batch, c.T]) } : {}),
+    ...(c.recMask ? { recurrentDropoutMask: zoo.tensor(c.recMask, [c.batch, c.units]) } : {}),
     ...(c.activation ? { activation: c.activation } : {}),
     ...(c.recurrentActivation ? { recurrentActivation: c.recurrentActivation } : {}),
     goBackwards: c.goBackwards ?? false,
@@ -194,6 +212,12 @@ function someMask(batch: number, T: number): number[] {
   m[0] = 0;
   if (batch > 1) m[2 * T - 1] = 0;
   return m;
+}
+
+/** A recurrent dropout mask as layers draw it: 0 or 1/(1-rate) per (row, unit). */
+function someRecMask(batch: number, units: number, rate: number, seed: number): number[] {
+  const r = rand(batch * units, seed, 0, 1);
+  return Array.from(r, (v) => (v < rate ? 0 : 1 / (1 - rate)));
 }
 
 const cases: [string, Case][] = [
@@ -216,6 +240,46 @@ const cases: [string, Case][] = [
   ],
   ['linear activation', { batch: 2, T: 3, inputDim: 2, units: 3, activation: 'linear' }],
   ['larger', { batch: 3, T: 9, inputDim: 7, units: 17, h0: true, c0: true }],
+  [
+    'recurrent dropout mask',
+    {
+      batch: 3,
+      T: 5,
+      inputDim: 3,
+      units: 4,
+      h0: true,
+      c0: true,
+      recMask: someRecMask(3, 4, 0.3, 41),
+    },
+  ],
+  [
+    'recurrent dropout mask + mask (padded batch) + goBackwards',
+    {
+      batch: 3,
+      T: 6,
+      inputDim: 2,
+      units: 5,
+      mask: someMask(3, 6),
+      goBackwards: true,
+      h0: true,
+      c0: true,
+      recMask: someRecMask(3, 5, 0.4, 42),
+    },
+  ],
+  [
+    'recurrent dropout mask, batch 5 (packed recurrent kernel), hardSigmoid',
+    {
+      batch: 5,
+      T: 4,
+      inputDim: 3,
+      units: 7,
+      recurrentActivation: 'hardSigmoid',
+      mask: someMask(5, 4),
+      recMask: someRecMask(5, 7, 0.25, 43),
+      h0: true,
+      fd: false,
+    },
+  ],
 ];
 
 /** Inputs at a Keras-like scale: small weights keep the gates off saturation. */
@@ -345,6 +409,10 @@ describe('recurrent ops: semantics and errors', () => {
       expect(call({ h0: zoo.zeros([2, 4]) })).toThrow(/h0 must have shape \[2, 5\]/);
       expect(call({ c0: zoo.zeros([3, 5]) })).toThrow(/c0 must have shape/);
       expect(call({ mask: zoo.zeros([2, 4]) })).toThrow(/mask must have shape \[2, 3\]/);
+      expect(call({ recurrentDropoutMask: zoo.zeros([2, 4]) })).toThrow(
+        'lstmSequence: recurrentDropoutMask must have shape [2, 5] (batch, units), got [2,4]',
+      );
+      expect(call({ recurrentDropoutMask: zoo.zeros([2, 5], 'int32') })).toThrow(/float32/);
       expect(call({ activation: 'softmax' as Act })).toThrow(/unsupported activation/);
       const g = () =>
         zoo.gruSequence({

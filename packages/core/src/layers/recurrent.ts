@@ -305,8 +305,12 @@ export interface RNNLayerArgs extends LayerArgs {
    */
   dropout?: number;
   /**
-   * Dropout on the recurrent state. Not supported by the fused kernels: a nonzero value is kept
-   * in the config (so such models load and predict) but training with it throws.
+   * Fraction of the recurrent state's units to drop while training, as TF.js's cells (Keras
+   * implementation 2): one mask per sequence ([batch, units], sampled at each call, the same at
+   * every timestep; kept units scaled by 1/(1-rate)) multiplies h_{t-1} before the recurrent
+   * product, the same for every gate. The LSTM's cell state is not masked; the GRU uses the
+   * masked h_{t-1} for the whole step including the carry z * h_{t-1} (as tfjs-layers' GRUCell).
+   * Inference is unaffected. Default 0.
    */
   recurrentDropout?: number;
   /** Output h at every step [batch, timesteps, units] instead of the last h [batch, units]. */
@@ -405,11 +409,12 @@ export abstract class RNNLayer extends Layer {
     return this.biasInitializer;
   }
 
-  /** Runs the fused op. */
+  /** Runs the fused op (recMask: the recurrent dropout mask [batch, units], or null). */
   protected abstract run(
     x: Tensor,
     states: Tensor[],
     mask: Tensor | null,
+    recMask: Tensor | null,
   ): { sequence: Tensor; states: Tensor[] };
 
   private expected(): string {
@@ -498,11 +503,8 @@ export abstract class RNNLayer extends Layer {
         `${this.name}: the mask must have shape [${x.shape[0]}, ${x.shape[1]}] (batch, timesteps), got ${fmt(mask.shape)}`,
       );
     }
-    if (args.training && this.recurrentDropout > 0) {
-      throw new Error(
-        `${this.name}: recurrentDropout (${this.recurrentDropout}) is not supported by the fused recurrent kernels; set it to 0 (use dropout on the inputs instead)`,
-      );
-    }
+    // Dropout masks: one per sequence (batch row), shared by every timestep and gate, drawn
+    // afresh at each call (TF.js's cells: dropoutMask[0] and recurrentDropoutMask[0]).
     let xin = x;
     if (args.training && this.dropout > 0) {
       const keep = ones([x.shape[0], 1, x.shape[2]]);
@@ -510,8 +512,15 @@ export abstract class RNNLayer extends Layer {
       xin = mul(x, m);
       release(keep, m);
     }
-    const r = this.run(xin, states, mask);
+    let recMask: Tensor | null = null;
+    if (args.training && this.recurrentDropout > 0) {
+      const keep = ones([x.shape[0], this.units]);
+      recMask = dropout(keep, this.recurrentDropout);
+      release(keep);
+    }
+    const r = this.run(xin, states, mask, recMask);
     if (xin !== x) xin.dispose();
+    release(recMask);
     const last = r.states[0];
     const output = this.returnSequences ? r.sequence : last;
     if (!this.returnSequences) r.sequence.dispose();
@@ -626,7 +635,7 @@ export class LSTM extends RNNLayer {
     };
   }
 
-  protected run(x: Tensor, states: Tensor[], mask: Tensor | null) {
+  protected run(x: Tensor, states: Tensor[], mask: Tensor | null, recMask: Tensor | null) {
     const r = lstmSequence({
       x,
       kernel: this.kernel!,
@@ -635,6 +644,7 @@ export class LSTM extends RNNLayer {
       h0: states[0],
       c0: states[1],
       mask: mask ?? undefined,
+      recurrentDropoutMask: recMask ?? undefined,
       activation: this.activation,
       recurrentActivation: this.recurrentActivation,
       goBackwards: this.goBackwards,
@@ -693,7 +703,7 @@ export class GRU extends RNNLayer {
     return this.resetAfter ? [2, 3 * this.units] : [3 * this.units];
   }
 
-  protected run(x: Tensor, states: Tensor[], mask: Tensor | null) {
+  protected run(x: Tensor, states: Tensor[], mask: Tensor | null, recMask: Tensor | null) {
     const r = gruSequence({
       x,
       kernel: this.kernel!,
@@ -701,6 +711,7 @@ export class GRU extends RNNLayer {
       bias: this.bias,
       h0: states[0],
       mask: mask ?? undefined,
+      recurrentDropoutMask: recMask ?? undefined,
       activation: this.activation,
       recurrentActivation: this.recurrentActivation,
       goBackwards: this.goBackwards,

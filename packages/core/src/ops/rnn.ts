@@ -47,6 +47,15 @@ export interface RnnSequenceArgs {
    * No gradient flows to the mask.
    */
   mask?: TensorLike;
+  /**
+   * Recurrent dropout: [batch, units] float32, a multiplier of h_{t-1} (one per sequence, the
+   * same at every step; layers pass 0 or 1/(1-rate) per unit). As tfjs-layers' cells (Keras
+   * implementation 2): the LSTM multiplies h_{t-1} by it before the recurrent product (all four
+   * gates see the same masked h); the GRU uses the masked h_{t-1} in the whole step, recurrent
+   * products, reset gate and the carry z * h_{t-1}. Masked (skipped) steps still carry the
+   * unmasked state. No gradient flows to it.
+   */
+  recurrentDropoutMask?: TensorLike;
   /** Candidate / cell-output activation (default 'tanh'). */
   activation?: RnnActivation;
   /**
@@ -108,6 +117,8 @@ interface Checked {
   /** Float mask and whether this op owns it (a cast of an int32 mask). */
   mask: Tensor | null;
   maskOwned: boolean;
+  /** Recurrent dropout mask [batch, units] or null. */
+  recMask: Tensor | null;
   batch: number;
   T: number;
   inputDim: number;
@@ -184,6 +195,17 @@ function checkArgs(
       maskOwned = true;
     }
   }
+  let recMask: Tensor | null = null;
+  if (a.recurrentDropoutMask !== undefined) {
+    recMask = toTensor(op, a.recurrentDropoutMask, 'recurrentDropoutMask');
+    checkDtype(op, 'float32', recMask);
+    recMask.assertLive(op);
+    if (recMask.rank !== 2 || recMask.shape[0] !== batch || recMask.shape[1] !== units) {
+      throw new Error(
+        `${op}: recurrentDropoutMask must have shape [${batch}, ${units}] (batch, units), got ${fmt(recMask.shape)}`,
+      );
+    }
+  }
   return {
     x,
     kernel,
@@ -193,6 +215,7 @@ function checkArgs(
     c0,
     mask,
     maskOwned,
+    recMask,
     batch,
     T,
     inputDim,
@@ -206,8 +229,8 @@ function checkArgs(
 const ptrOf = (t: Tensor | null) => (t === null ? 0 : t.ptr);
 
 /**
- * Inputs the tape sees, in a fixed order (absent ones left out), and the mask (held as an input
- * so it stays valid for the backward pass; it never gets a gradient).
+ * Inputs the tape sees, in a fixed order (absent ones left out), and the masks (held as inputs
+ * so they stay valid for the backward pass; they never get a gradient).
  */
 function tapeInputs(c: Checked): { inputs: Tensor[]; roles: string[] } {
   const inputs: Tensor[] = [];
@@ -225,6 +248,7 @@ function tapeInputs(c: Checked): { inputs: Tensor[]; roles: string[] } {
   add(c.h0, 'h0');
   add(c.c0, 'c0');
   if (!c.maskOwned) add(c.mask, 'mask');
+  add(c.recMask, 'recMask');
   return { inputs, roles };
 }
 
@@ -233,6 +257,8 @@ function tapeInputs(c: Checked): { inputs: Tensor[]; roles: string[] } {
  * per step z = x_t·kernel + h_{t-1}·recurrentKernel + bias, split into gates i, f, c, o;
  * i, f, o = recurrentActivation(z_i, z_f, z_o), c̃ = activation(z_c); c_t = f*c_{t-1} + i*c̃;
  * h_t = o * activation(c_t).
+ *
+ * With `recurrentDropoutMask` m, h_{t-1} * m replaces h_{t-1} in the recurrent product.
  *
  * Differentiable with respect to x, kernel, recurrentKernel, bias, h0 and c0 (the backward
  * pass is one fused BPTT kernel call). Keras's `zero_output_for_mask` (used by Bidirectional)
@@ -264,6 +290,7 @@ export function lstmSequence(args: LstmSequenceArgs): LstmSequenceResult {
     ptrOf(c.h0),
     ptrOf(c.c0),
     ptrOf(c.mask),
+    ptrOf(c.recMask),
     act,
     recAct,
     back,
@@ -310,6 +337,7 @@ export function lstmSequence(args: LstmSequenceArgs): LstmSequenceResult {
         ptrOf(c.h0),
         ptrOf(c.c0),
         ptrOf(c.mask),
+        ptrOf(c.recMask),
         act,
         recAct,
         back,
@@ -338,6 +366,7 @@ export function lstmSequence(args: LstmSequenceArgs): LstmSequenceResult {
         h0: dh0,
         c0: dc0,
         mask: null,
+        recMask: null,
       };
       return roles.map((r) => out[r]);
     },
@@ -352,6 +381,8 @@ export function lstmSequence(args: LstmSequenceArgs): LstmSequenceResult {
  * hh = act(x·W_h + b_h + r * (h·U_h + br_h)) with `resetAfter` (default) or
  * act(x·W_h + b_h + (r*h)·U_h) without; h_t = z * h_{t-1} + (1 - z) * hh.
  * Bias: [2, 3*units] with resetAfter (input row, recurrent row), else [3*units].
+ * With `recurrentDropoutMask` m, h_{t-1} * m replaces h_{t-1} everywhere in a step (as
+ * tfjs-layers' GRUCell, including the carry z * h_{t-1}).
  *
  * Differentiable with respect to x, kernel, recurrentKernel, bias and h0 (one fused BPTT call).
  */
@@ -370,7 +401,7 @@ export function gruSequence(args: GruSequenceArgs): GruSequenceResult {
   const lastH = empty([batch, units]);
   const gates = empty([batch, T, gu]);
   const rh = recording && resetAfter ? empty([batch, T, units]) : null;
-  const ws = empty([batch * 4 * units]);
+  const ws = empty([k.gruForwardWsSize(batch, units)]);
   k.gruForward(
     batch,
     T,
@@ -382,6 +413,7 @@ export function gruSequence(args: GruSequenceArgs): GruSequenceResult {
     ptrOf(c.bias),
     ptrOf(c.h0),
     ptrOf(c.mask),
+    ptrOf(c.recMask),
     act,
     recAct,
     back,
@@ -411,7 +443,7 @@ export function gruSequence(args: GruSequenceArgs): GruSequenceResult {
       };
       const dZ = empty([batch, T, gu]);
       const dZr = resetAfter ? empty([batch, T, gu]) : null;
-      const bws = empty([(2 * batch * T + 2 * batch) * units]);
+      const bws = empty([kernels().gruBackwardWsSize(batch, T, units)]);
       const dx = need('x') ? empty(c.x.shape) : null;
       const dKernel = need('kernel') ? empty(c.kernel.shape) : null;
       const dRec = need('rec') ? empty(c.rec.shape) : null;
@@ -427,6 +459,7 @@ export function gruSequence(args: GruSequenceArgs): GruSequenceResult {
         c.rec.ptr,
         ptrOf(c.h0),
         ptrOf(c.mask),
+        ptrOf(c.recMask),
         act,
         recAct,
         back,
@@ -455,6 +488,7 @@ export function gruSequence(args: GruSequenceArgs): GruSequenceResult {
         bias: dBias,
         h0: dh0,
         mask: null,
+        recMask: null,
       };
       return roles.map((r) => out[r]);
     },
