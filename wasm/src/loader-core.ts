@@ -1,7 +1,6 @@
-// Internal: the loading logic shared by loadKernels and loadWord2VecKernels (not exported from
-// the package). It references no embedded module bytes, so a bundle that only loads one module
-// carries only that module's bytes.
-import { RELAXED_PROBE_BASE64 } from './generated/wasm.js';
+// Internal: the loading logic shared by loadKernels and loadWord2VecKernels, in the full entry
+// (embedded wasm) and the slim one (none). It references no embedded module, so a bundle
+// carries only the bytes of the modules its loaders embed.
 
 /** Which build of a kernel module runs. */
 export type KernelVariant = 'simd' | 'relaxed';
@@ -57,18 +56,103 @@ export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/**
+ * A module of one function returning the `v128` that SIMD opcode `op` (after the 0xfd prefix;
+ * -1 for none) computes from `operands` zero vectors, for `WebAssembly.validate`.
+ */
+function simdProbe(op: number, operands: number): Uint8Array<ArrayBuffer> {
+  const v128Const = [0xfd, 0x0c, ...new Array<number>(16).fill(0)];
+  const body = [0x00];
+  for (let i = 0; i < operands; i++) body.push(...v128Const);
+  if (op >= 0) body.push(0xfd, ...(op < 128 ? [op] : [(op & 0x7f) | 0x80, op >> 7]));
+  body.push(0x0b);
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...[0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b], // type section: () -> v128
+    ...[0x03, 0x02, 0x01, 0x00], // function section: one function of type 0
+    ...[0x0a, body.length + 2, 0x01, body.length, ...body], // code section
+  ]);
+}
+
+function fnv1a(bytes: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+  return h;
+}
+
+/**
+ * Rebuilds a module embedded as a delta against another (see scripts/build.mjs): a varint
+ * length, a varint FNV-1a hash, then ops, each a varint h: h even, h / 2 literal bytes follow;
+ * h odd, copy (h - 1) / 2 bytes of `base` from the end of the previous copy plus a zigzag varint.
+ */
+export function applyDelta(base: Uint8Array, delta: Uint8Array): Uint8Array<ArrayBuffer> {
+  let p = 0;
+  const varint = (): number => {
+    let r = 0;
+    let scale = 1;
+    let b: number;
+    do {
+      b = delta[p++];
+      r += (b & 0x7f) * scale;
+      scale *= 128;
+    } while (b & 0x80);
+    return r;
+  };
+  const out = new Uint8Array(varint());
+  const hash = varint();
+  let o = 0;
+  let from = 0;
+  while (o < out.length && p < delta.length) {
+    const h = varint();
+    const n = Math.floor(h / 2);
+    if (h % 2 === 0) {
+      out.set(delta.subarray(p, p + n), o);
+      p += n;
+    } else {
+      const z = varint();
+      from += z % 2 === 1 ? -(z - 1) / 2 : z / 2;
+      out.set(base.subarray(from, from + n), o);
+      from += n;
+    }
+    o += n;
+  }
+  if (fnv1a(out) !== hash) {
+    throw new Error('@zoo/kernels: an embedded wasm module is corrupt (its delta does not match)');
+  }
+  return out;
+}
+
+let simdCache: boolean | undefined;
 let relaxedCache: boolean | undefined;
+
+function validates(bytes: Uint8Array<ArrayBuffer>): boolean {
+  try {
+    return WebAssembly.validate(bytes);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether this runtime validates fixed-width SIMD (every supported runtime should). */
+export function simdSupported(): boolean {
+  simdCache ??= validates(simdProbe(-1, 1)); // v128.const
+  return simdCache;
+}
 
 /** Whether this runtime accepts relaxed SIMD (Node 20 only with --experimental-wasm-relaxed-simd). */
 export function relaxedSimdSupported(): boolean {
-  if (relaxedCache === undefined) {
-    try {
-      relaxedCache = WebAssembly.validate(decodeBase64(RELAXED_PROBE_BASE64));
-    } catch {
-      relaxedCache = false;
-    }
-  }
+  relaxedCache ??= validates(simdProbe(0x105, 3)); // f32x4.relaxed_madd
   return relaxedCache;
+}
+
+/**
+ * The error of the slim entry (`@zoo/kernels/slim`, or `@zoo/kernels` under the `workerd` or
+ * `zoo-slim` export condition), which embeds no wasm, when a loader is asked for its bytes.
+ */
+export function notEmbedded(caller: string, file: string): Error {
+  return new Error(
+    `${caller}: this is the slim build of @zoo/kernels (chosen by the 'workerd' or 'zoo-slim' export condition, or imported as @zoo/kernels/slim), which embeds no wasm: import '@zoo/kernels/${file}' and pass it as 'module' (for @zoo/core: ready({ module })), or bundle without that condition`,
+  );
 }
 
 function isBufferSource(x: unknown): x is BufferSource {

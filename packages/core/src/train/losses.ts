@@ -173,6 +173,8 @@ const LOSSES: Record<string, LossFn> = {
   sparseCategoricalCrossentropyFromLogits,
   binaryCrossentropyFromLogits,
 };
+// Minifiers rename functions; training recognises the built-in losses by `name`, so pin it.
+for (const [name, fn] of Object.entries(LOSSES)) Object.defineProperty(fn, 'name', { value: name });
 
 /** Short aliases, matched case-insensitively. */
 const ALIASES: Record<string, string> = {
