@@ -9,7 +9,16 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs, USAGE } from './args.js';
-import { renderMarkdown, renderSummary, runBench } from './bench.js';
+import {
+  defaultSections,
+  loadLibs,
+  renderMarkdown,
+  renderSummary,
+  runBench,
+  targetsSection,
+} from './bench.js';
+import { resnetOptions, resnetSection, resnetSummaryLines, runResnetBench } from './resnet.js';
+import { sizesSection } from './sizes.js';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -19,16 +28,23 @@ async function main(): Promise<void> {
     return;
   }
   const command = ['node apps/bench/dist/main.js', ...argv].join(' ');
+  const log = (line: string) => process.stderr.write(`${line}\n`);
   const results = await runBench(
     {
       quick: parsed.quick,
       ...(parsed.data === undefined ? {} : { w2vData: parsed.data }),
-      log: (line) => process.stderr.write(`${line}\n`),
+      log,
     },
     command,
   );
-  writeFileSync(parsed.out, renderMarkdown(results));
-  process.stdout.write(`${renderSummary(results)}\n\nWrote ${parsed.out}\n`);
+  const resnet = await runResnetBench(await loadLibs(), resnetOptions(parsed.quick, log));
+  const sections = defaultSections.filter((s) => s !== targetsSection);
+  writeFileSync(
+    parsed.out,
+    `${renderMarkdown(results, [...sections, () => resnetSection(resnet), targetsSection])}\n${await sizesSection()}`,
+  );
+  const summary = [renderSummary(results), ...resnetSummaryLines(resnet)].join('\n');
+  process.stdout.write(`${summary}\n\nWrote ${parsed.out}\n`);
 }
 
 main().catch((err: unknown) => {
