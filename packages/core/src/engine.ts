@@ -37,6 +37,12 @@ class Engine {
   numTensors = 0;
   numBytes = 0;
   tapes: Tape[] = [];
+  /**
+   * A counter of weight changes that inference caches (folded batch norms) compare: moved by
+   * `Variable.assign`, optimizer steps, `setWeights`, training-mode passes and any layer run
+   * under a gradient tape.
+   */
+  weightsEpoch = 0;
   readonly variables = new Map<number, Variable>();
 
   track(t: Tensor): void {

@@ -172,6 +172,7 @@ export class Variable extends Tensor {
     }
     const h = heap();
     h.u8.copyWithin(this.ptr, value.ptr, value.ptr + this.byteLength);
+    engine.weightsEpoch++;
   }
 
   override dispose(): void {

@@ -8,8 +8,11 @@ import {
   layerFactory,
   registeredLayers,
   type SymbolicTensor,
+  weightsChanged,
 } from '../layers/layer.js';
+import { registerMergeLayers } from '../layers/merge.js';
 import { LayersModel, Sequential } from '../layers/model.js';
+import { registerNormalizationLayers } from '../layers/normalization.js';
 import { registerRecurrentLayers } from '../layers/recurrent.js';
 import { tensor } from '../ops/creation.js';
 import { fileSystem } from './file.js';
@@ -391,6 +394,8 @@ export function modelFromArtifacts(artifacts: ModelArtifacts): LayersModel {
   registerCoreLayers();
   registerConvLayers();
   registerRecurrentLayers();
+  registerNormalizationLayers();
+  registerMergeLayers();
   if (artifacts === null || typeof artifacts !== 'object')
     fail('the IOHandler returned no model artifacts');
   let topology = artifacts.modelTopology as Dict | ArrayBuffer | undefined;
@@ -455,6 +460,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts): LayersModel {
         v.assign(tensor(new Float32Array(data, offset, v.size), v.shape));
       });
     });
+    weightsChanged();
     return model;
   } catch (e) {
     for (const l of created) l.dispose();

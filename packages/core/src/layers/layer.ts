@@ -8,6 +8,23 @@ import type { Tensor, Variable } from '../tensor.js';
 import { fmt } from '../util.js';
 import { getInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 
+/**
+ * The counter of weight changes that inference caches (folded batch norms) compare: moved by
+ * `setWeights`, `Variable.assign`, optimizer steps, training-mode passes and any layer run under
+ * a gradient tape. @internal
+ */
+export function weightsEpoch(): number {
+  return engine.weightsEpoch;
+}
+
+/**
+ * Tells inference caches that weights may have changed. Zoo calls it itself for every way it
+ * writes weights; code that writes a variable's memory directly calls it.
+ */
+export function weightsChanged(): void {
+  engine.weightsEpoch++;
+}
+
 /** A shape whose batch (first) dimension may be unknown (null). */
 export type Shape = (number | null)[];
 
@@ -305,6 +322,7 @@ export abstract class Layer {
       }
     });
     for (let i = 0; i < ws.length; i++) ws[i].assign(values[i]);
+    weightsChanged();
   }
 
   /** Number of scalars in the weights. */
@@ -369,6 +387,7 @@ export abstract class Layer {
       const shapes = tensors.map((t) => t.shape.slice() as Shape);
       this.build(Array.isArray(inputs) ? shapes : shapes[0]);
     }
+    if (args.training === true || engine.tapes.length > 0) weightsChanged();
     return this.call(Array.isArray(inputs) ? tensors : tensors[0], {
       training: args.training ?? false,
       skipActivation: args.skipActivation,

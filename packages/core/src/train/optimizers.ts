@@ -152,6 +152,7 @@ export abstract class Optimizer {
     const step = this.iterations + 1;
     for (const [v, g] of pairs) this.updateVariable(v, g, this.slotsFor(v), step);
     this.iterations++;
+    engine.weightsEpoch++; // inference caches (folded batch norms) must refold
   }
 
   /**
