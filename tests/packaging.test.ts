@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleApp } from '../apps/bench/src/sizes.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const DIRS = [
@@ -116,21 +116,10 @@ function project(name: string, packages: string[], app: string): string {
   return dir;
 }
 
-/** Bundles `app.mjs` for the browser (minified ESM) and returns the bundle. */
+/** Bundles `app.mjs` for the browser as the size benchmark does (minified ESM, es2022). */
 async function bundleForBrowser(dir: string): Promise<string> {
-  const result = await build({
-    entryPoints: [join(dir, 'app.mjs')],
-    absWorkingDir: dir,
-    bundle: true,
-    minify: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  expect(result.errors).toEqual([]);
-  return result.outputFiles[0].text;
+  const code = readFileSync(join(dir, 'app.mjs'), 'utf8');
+  return new TextDecoder().decode(await bundleApp({ name: 'app', code }, dir));
 }
 
 /** Type-checks `app.ts` (strict, NodeNext) against the installed packages' declarations. */

@@ -15,6 +15,7 @@ import * as cnn from '@zoo/cnn';
 import * as dnn from '@zoo/dnn';
 import * as lstm from '@zoo/lstm';
 import { KeyedVectors, Word2Vec } from '@zoo/word2vec';
+import { xorshift32 } from '../shared/corpus.mjs';
 
 /** The fixture files, as bytes or text. */
 export interface MatrixFixtures {
@@ -63,22 +64,9 @@ export interface MatrixResult {
 export const CNN_INPUT = [3, 19, 19, 2] as const;
 export const LSTM_INPUT = [5, 9] as const;
 
-/** xorshift32: the same integers in every engine. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
-
 /** `n` values in [-1, 1), multiples of 2^-15 (exact in float32). */
 export function fixedFloats(n: number, seed: number): Float32Array {
-  const r = rng(seed);
+  const r = xorshift32(seed);
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = ((r() >>> 16) - 32768) / 32768;
   return out;
@@ -86,7 +74,7 @@ export function fixedFloats(n: number, seed: number): Float32Array {
 
 /** `n` token ids in [0, vocab). */
 export function fixedTokens(n: number, vocab: number, seed: number): Int32Array {
-  const r = rng(seed);
+  const r = xorshift32(seed);
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) out[i] = r() % vocab;
   return out;
@@ -131,7 +119,7 @@ async function predictFrom(
 
 /** A deterministic small corpus for the Word2Vec training check. */
 function w2vCorpus(): string[][] {
-  const r = rng(99);
+  const r = xorshift32(99);
   const out: string[][] = [];
   for (let i = 0; i < 300; i++) {
     const t = r() % 4;

@@ -692,7 +692,7 @@ export function gemmAgreement(tf: Tf, n: number, form: GemmForm): number {
 }
 
 /** Random class labels 0..classes-1 (deterministic). */
-function randomLabels(n: number, classes: number, seed: number): Int32Array {
+export function randomLabels(n: number, classes: number, seed: number): Int32Array {
   const u = randomData(n, seed);
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++)
@@ -810,7 +810,8 @@ export async function timeTfMlpTrain(
   }
 }
 
-function inferResult(lib: Lib, batch: number, t: Timing): MlpInferResult {
+/** An inference cell from the timing of its calls (median and best ms per call). */
+export function inferResult(lib: Lib, batch: number, t: Timing): MlpInferResult {
   return {
     lib,
     batch,
@@ -819,6 +820,56 @@ function inferResult(lib: Lib, batch: number, t: Timing): MlpInferResult {
     samples: t.secondsPerCall.length,
     callsPerSample: t.callsPerSample,
   };
+}
+
+/**
+ * Zoo's inference latency of `m` on the batch `x` (of `batch` rows): `predict`, read the
+ * output, dispose it. `x` stays the caller's.
+ */
+export function timeZooPredict(
+  m: zoo.LayersModel,
+  x: zoo.Tensor,
+  batch: number,
+  seconds: number,
+  minSamples: number,
+): MlpInferResult {
+  const t = timeCalls(
+    () => {
+      const y = m.predict(x, { batchSize: batch });
+      y.dataSync();
+      y.dispose();
+    },
+    seconds,
+    minSamples,
+  );
+  return inferResult('zoo', batch, t);
+}
+
+/**
+ * TF.js layers' inference latency on its current backend, as {@link timeZooPredict}; with
+ * `once`, a single timed call (no warm-up: TF.js cpu at a large batch takes seconds).
+ */
+export function timeTfPredict(
+  lib: Lib,
+  m: TfLayers.LayersModel,
+  x: TfCore.Tensor,
+  batch: number,
+  seconds: number,
+  minSamples: number,
+  once = false,
+): MlpInferResult {
+  const call = () => {
+    const y = m.predict(x, { batchSize: batch }) as TfCore.Tensor;
+    y.dataSync();
+    y.dispose();
+  };
+  if (once) {
+    const t0 = performance.now();
+    call();
+    const sec = (performance.now() - t0) / 1000;
+    return inferResult(lib, batch, { secondsPerCall: [sec], callsPerSample: 1, cpuShare: 1 });
+  }
+  return inferResult(lib, batch, timeCalls(call, seconds, minSamples));
 }
 
 /** Zoo's MLP inference latency at one batch size: `predict`, read the output, dispose it. */
@@ -831,16 +882,7 @@ export function timeZooMlpInfer(
 ): MlpInferResult {
   const x = zoo.tensor(randomData(batch * inputDim, 13), [batch, inputDim]);
   try {
-    const t = timeCalls(
-      () => {
-        const y = m.predict(x, { batchSize: batch });
-        y.dataSync();
-        y.dispose();
-      },
-      seconds,
-      minSamples,
-    );
-    return inferResult('zoo', batch, t);
+    return timeZooPredict(m, x, batch, seconds, minSamples);
   } finally {
     x.dispose();
   }
@@ -858,16 +900,7 @@ export function timeTfMlpInfer(
 ): MlpInferResult {
   const x = tf.tensor2d(randomData(batch * inputDim, 13), [batch, inputDim]);
   try {
-    const t = timeCalls(
-      () => {
-        const y = m.predict(x, { batchSize: batch }) as TfCore.Tensor;
-        y.dataSync();
-        y.dispose();
-      },
-      seconds,
-      minSamples,
-    );
-    return inferResult(lib, batch, t);
+    return timeTfPredict(lib, m, x, batch, seconds, minSamples);
   } finally {
     x.dispose();
   }
@@ -880,27 +913,33 @@ function copyWeights(tf: Tf, from: zoo.LayersModel, to: TfLayers.LayersModel): v
   tf.dispose(ws);
 }
 
-/** Max |Zoo − TF.js| of the two models' predictions on the same random batch. */
-function predictDiff(
+/**
+ * Max |Zoo − TF.js| of the two models' predictions on the same batch (`data` of `shape`,
+ * `shape[0]` rows, predicted in one batch by both), and the largest |TF.js prediction|, to
+ * read the difference against.
+ */
+export function predictDiff(
   tf: Tf,
   zm: zoo.LayersModel,
   tm: TfLayers.LayersModel,
-  inputDim: number,
-  batch: number,
-): number {
-  const data = randomData(batch * inputDim, 14);
-  const zx = zoo.tensor(data, [batch, inputDim]);
+  data: Float32Array,
+  shape: readonly number[],
+): [diff: number, largest: number] {
+  const batch = shape[0];
+  const zx = zoo.tensor(data, [...shape]);
   const zy = zm.predict(zx, { batchSize: batch });
-  const a = zy.dataSync();
+  const a = zy.dataSync().slice();
   zoo.dispose([zx, zy]);
   const b = tf.tidy(() =>
-    (
-      tm.predict(tf.tensor2d(data, [batch, inputDim]), { batchSize: batch }) as TfCore.Tensor
-    ).dataSync(),
+    (tm.predict(tf.tensor(data, [...shape]), { batchSize: batch }) as TfCore.Tensor).dataSync(),
   );
   let diff = 0;
-  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
-  return diff;
+  let largest = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    largest = Math.max(largest, Math.abs(b[i]));
+  }
+  return [diff, largest];
 }
 
 /**
@@ -930,7 +969,9 @@ export async function runMlpBench(libs: Libs, opts: BenchOptions): Promise<MlpBe
     const lib: Lib = backend === 'wasm' ? 'tfjs-wasm' : 'tfjs-cpu';
     const tm = tfMlp(tfl, layers);
     copyWeights(tf, zm, tm);
-    if (backend === 'wasm') maxPredictDiff = predictDiff(tf, zm, tm, inputDim, 256);
+    if (backend === 'wasm') {
+      [maxPredictDiff] = predictDiff(tf, zm, tm, randomData(256 * inputDim, 14), [256, inputDim]);
+    }
     for (const b of opts.mlpInferBatches) {
       if (backend === 'wasm') {
         const z = timeZooMlpInfer(zm, inputDim, b, opts.mlpInferSeconds, opts.mlpInferMinSamples);
@@ -1045,7 +1086,8 @@ export function cnnTrainResult(
   return { ...trainResult(lib, batch, t), batch };
 }
 
-function cnnTrainError(lib: Lib, batch: number, err: unknown): CnnTrainResult {
+/** The training record of a library that failed to train, with the first line of its error. */
+export function cnnTrainError(lib: Lib, batch: number, err: unknown): CnnTrainResult {
   const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
   return {
     lib,
@@ -1122,16 +1164,7 @@ export function timeZooCnnInfer(
     1,
   ]);
   try {
-    const t = timeCalls(
-      () => {
-        const y = m.predict(x, { batchSize: batch });
-        y.dataSync();
-        y.dispose();
-      },
-      seconds,
-      minSamples,
-    );
-    return inferResult('zoo', batch, t);
+    return timeZooPredict(m, x, batch, seconds, minSamples);
   } finally {
     x.dispose();
   }
@@ -1157,44 +1190,11 @@ export function timeTfCnnInfer(
     imageSize,
     1,
   ]);
-  const call = () => {
-    const y = m.predict(x, { batchSize: batch }) as TfCore.Tensor;
-    y.dataSync();
-    y.dispose();
-  };
   try {
-    if (once) {
-      const t0 = performance.now();
-      call();
-      const sec = (performance.now() - t0) / 1000;
-      return inferResult(lib, batch, { secondsPerCall: [sec], callsPerSample: 1, cpuShare: 1 });
-    }
-    return inferResult(lib, batch, timeCalls(call, seconds, minSamples));
+    return timeTfPredict(lib, m, x, batch, seconds, minSamples, once);
   } finally {
     x.dispose();
   }
-}
-
-/** Max |Zoo − TF.js| of the two CNNs' predictions on the same random batch. */
-function cnnPredictDiff(
-  tf: Tf,
-  zm: zoo.LayersModel,
-  tm: TfLayers.LayersModel,
-  imageSize: number,
-  batch: number,
-): number {
-  const shape = [batch, imageSize, imageSize, 1];
-  const data = randomData(batch * imageSize * imageSize, 24);
-  const zx = zoo.tensor(data, shape);
-  const zy = zm.predict(zx, { batchSize: batch });
-  const a = zy.dataSync();
-  zoo.dispose([zx, zy]);
-  const b = tf.tidy(() =>
-    (tm.predict(tf.tensor(data, shape), { batchSize: batch }) as TfCore.Tensor).dataSync(),
-  );
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
-  return diff;
 }
 
 /**
@@ -1233,7 +1233,10 @@ export async function runCnnBench(libs: Libs, opts: BenchOptions): Promise<CnnBe
     const lib: Lib = backend === 'wasm' ? 'tfjs-wasm' : 'tfjs-cpu';
     const tm = tfCnn(tfl, c);
     copyWeights(tf, zm, tm);
-    if (backend === 'wasm') maxPredictDiff = cnnPredictDiff(tf, zm, tm, s, biggest);
+    if (backend === 'wasm') {
+      const data = randomData(biggest * s * s, 24);
+      [maxPredictDiff] = predictDiff(tf, zm, tm, data, [biggest, s, s, 1]);
+    }
     // Small batches first: they warm TF.js cpu up before its one slow large-batch call.
     for (const b of [...opts.cnnInferBatches].sort((p, q) => p - q)) {
       if (backend === 'wasm') {
@@ -1618,7 +1621,8 @@ export async function runBench(
   };
 }
 
-async function useBackend(tf: Tf, name: 'wasm' | 'cpu'): Promise<void> {
+/** Switches TF.js to the backend `name` (throws if it fails to start) and waits until ready. */
+export async function useBackend(tf: Tf, name: 'wasm' | 'cpu'): Promise<void> {
   if (tf.getBackend() !== name && !(await tf.setBackend(name))) {
     throw new Error(`TF.js backend '${name}' failed to start`);
   }
@@ -1737,6 +1741,26 @@ export function mdTable(header: readonly string[], rows: readonly (readonly stri
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
+/** A factor as "0.75x" or "12x" ("—" where missing or not finite). */
+export function fmtTimes(x: number | undefined): string {
+  return x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(x >= 10 ? 0 : 2)}x`;
+}
+
+/** A console-summary line of a training record: library and batch, samples/s or the error. */
+export function trainSummaryLine(t: CnnTrainResult): string {
+  return `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.error !== undefined ? `cannot train (${t.error})` : t.samplesPerSec.toFixed(1).padStart(9)}`;
+}
+
+/** A console-summary line of an inference cell: ms per call to `digits` places in `width`. */
+export function inferSummaryLine(t: MlpInferResult, digits: number, width = 11): string {
+  return `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.msPerCall.toFixed(digits).padStart(width)}`;
+}
+
+/** A console-summary line of a target check. */
+export function targetSummaryLine(c: TargetCheck): string {
+  return `  ${c.target}: ${c.measured} -> ${c.met === undefined ? 'n/a' : c.met ? 'met' : 'NOT met'}`;
+}
+
 const fmtG = (g: GemmResult | undefined) => (g === undefined ? '—' : g.gflops.toFixed(2));
 const fmtX = (x: number | undefined) => (x === undefined ? '—' : `${x.toFixed(2)}x`);
 const metText = (m: boolean | undefined) =>
@@ -1834,8 +1858,8 @@ export const dispatchSection: Section = (r) => {
   ].join('\n');
 };
 
-/** Zoo's figure over TF.js wasm's (higher is better for both callers' quantities). */
-function ratio(z: number | undefined, w: number | undefined): number | undefined {
+/** `z / w`, undefined where either is missing (e.g. Zoo's figure over TF.js wasm's). */
+export function ratio(z: number | undefined, w: number | undefined): number | undefined {
   return z === undefined || w === undefined ? undefined : z / w;
 }
 
@@ -2072,27 +2096,15 @@ export function renderSummary(r: BenchResults): string {
       );
     }
     lines.push('MLP inference, ms per predict');
-    for (const t of m.infer) {
-      lines.push(
-        `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.msPerCall.toFixed(4).padStart(9)}`,
-      );
-    }
+    for (const t of m.infer) lines.push(inferSummaryLine(t, 4, 9));
   }
   if (r.cnn !== undefined) {
     const c = r.cnn;
     lines.push('');
     lines.push(`CNN ${cnnName(c)}: training samples/s (Adam)`);
-    for (const t of c.train) {
-      lines.push(
-        `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.error !== undefined ? `cannot train (${t.error})` : t.samplesPerSec.toFixed(1).padStart(9)}`,
-      );
-    }
+    for (const t of c.train) lines.push(trainSummaryLine(t));
     lines.push('CNN inference, ms per predict');
-    for (const t of c.infer) {
-      lines.push(
-        `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.msPerCall.toFixed(4).padStart(11)}`,
-      );
-    }
+    for (const t of c.infer) lines.push(inferSummaryLine(t, 4));
   }
   lines.push(...lstmSummaryLines(r));
   if (r.w2v !== undefined) {
@@ -2109,10 +2121,6 @@ export function renderSummary(r: BenchResults): string {
   }
   lines.push('');
   lines.push('Targets');
-  for (const c of targetChecks(r)) {
-    lines.push(
-      `  ${c.target}: ${c.measured} -> ${c.met === undefined ? 'n/a' : c.met ? 'met' : 'NOT met'}`,
-    );
-  }
+  for (const c of targetChecks(r)) lines.push(targetSummaryLine(c));
   return lines.join('\n');
 }

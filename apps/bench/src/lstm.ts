@@ -8,27 +8,33 @@
  * @packageDocumentation
  */
 
-import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 import * as zoo from '@zoo/core';
 import {
   type BenchOptions,
   type BenchResults,
   type CnnTrainResult,
+  cnnTrainError,
   cnnTrainResult,
+  fmtTimes,
+  inferSummaryLine,
   LIB_NAMES,
   type Lib,
   type Libs,
   type MlpInferResult,
   mdTable,
-  median,
+  predictDiff,
   randomData,
+  randomLabels,
+  ratio,
   type TargetCheck,
   type Tf,
   type Tfl,
-  type Timing,
-  timeCalls,
   timeSteps,
+  timeTfPredict,
+  timeZooPredict,
+  trainSummaryLine,
+  useBackend,
 } from './bench.js';
 
 /** The benchmark LSTM's shape. */
@@ -95,41 +101,6 @@ export function tfLstm(tfl: Tfl, c: LstmShape): TfLayers.Sequential {
   return m;
 }
 
-/** Random class labels 0..classes-1 (deterministic). */
-function labels(n: number, classes: number, seed: number): Int32Array {
-  const u = randomData(n, seed);
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    out[i] = Math.min(classes - 1, Math.floor(((u[i] + 1) / 2) * classes));
-  }
-  return out;
-}
-
-function lstmTrainError(lib: Lib, batch: number, err: unknown): CnnTrainResult {
-  const message = (err instanceof Error ? err.message : String(err)).split('\n')[0];
-  return {
-    lib,
-    batch,
-    error: message,
-    samplesPerSec: 0,
-    bestSamplesPerSec: 0,
-    msPerStep: 0,
-    steps: 0,
-    lastLoss: 0,
-  };
-}
-
-function lstmInferResult(lib: Lib, batch: number, t: Timing): MlpInferResult {
-  return {
-    lib,
-    batch,
-    msPerCall: median(t.secondsPerCall) * 1000,
-    bestMsPerCall: Math.min(...t.secondsPerCall) * 1000,
-    samples: t.secondsPerCall.length,
-    callsPerSample: t.callsPerSample,
-  };
-}
-
 /** Zoo's LSTM training throughput: `trainOnBatch` on one random batch (reads the loss back). */
 export async function timeZooLstmTrain(
   c: LstmShape,
@@ -143,7 +114,7 @@ export async function timeZooLstmTrain(
     c.timesteps,
     c.features,
   ]);
-  const y = zoo.tensor(labels(batch, c.classes, 32), [batch], 'int32');
+  const y = zoo.tensor(randomLabels(batch, c.classes, 32), [batch], 'int32');
   try {
     const t = await timeSteps(() => m.trainOnBatch(x, y) as number, warmup, steps);
     return cnnTrainResult('zoo', batch, t);
@@ -169,12 +140,12 @@ export async function timeTfLstmTrain(
     c.timesteps,
     c.features,
   ]);
-  const y = tf.tensor1d(Float32Array.from(labels(batch, c.classes, 32)));
+  const y = tf.tensor1d(Float32Array.from(randomLabels(batch, c.classes, 32)));
   try {
     const t = await timeSteps(async () => (await m.trainOnBatch(x, y)) as number, warmup, steps);
     return cnnTrainResult(lib, batch, t);
   } catch (err) {
-    return lstmTrainError(lib, batch, err);
+    return cnnTrainError(lib, batch, err);
   } finally {
     tf.dispose([x, y]);
     m.dispose();
@@ -195,16 +166,7 @@ export function timeZooLstmInfer(
     c.features,
   ]);
   try {
-    const t = timeCalls(
-      () => {
-        const y = m.predict(x, { batchSize: batch });
-        y.dataSync();
-        y.dispose();
-      },
-      seconds,
-      minSamples,
-    );
-    return lstmInferResult('zoo', batch, t);
+    return timeZooPredict(m, x, batch, seconds, minSamples);
   } finally {
     x.dispose();
   }
@@ -226,46 +188,9 @@ export function timeTfLstmInfer(
     c.features,
   ]);
   try {
-    const t = timeCalls(
-      () => {
-        const y = m.predict(x, { batchSize: batch }) as TfCore.Tensor;
-        y.dataSync();
-        y.dispose();
-      },
-      seconds,
-      minSamples,
-    );
-    return lstmInferResult(lib, batch, t);
+    return timeTfPredict(lib, m, x, batch, seconds, minSamples);
   } finally {
     x.dispose();
-  }
-}
-
-/** Max |Zoo − TF.js| of the two networks' predictions on the same random batch. */
-function lstmPredictDiff(
-  tf: Tf,
-  zm: zoo.LayersModel,
-  tm: TfLayers.LayersModel,
-  c: LstmShape,
-  batch: number,
-): number {
-  const shape = [batch, c.timesteps, c.features];
-  const data = randomData(batch * c.timesteps * c.features, 34);
-  const zx = zoo.tensor(data, shape);
-  const zy = zm.predict(zx, { batchSize: batch });
-  const a = zy.dataSync();
-  zoo.dispose([zx, zy]);
-  const b = tf.tidy(() =>
-    (tm.predict(tf.tensor(data, shape), { batchSize: batch }) as TfCore.Tensor).dataSync(),
-  );
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
-  return diff;
-}
-
-async function useTfBackend(tf: Tf, name: 'wasm' | 'cpu'): Promise<void> {
-  if (tf.getBackend() !== name && !(await tf.setBackend(name))) {
-    throw new Error(`TF.js backend '${name}' failed to start`);
   }
 }
 
@@ -306,13 +231,16 @@ export async function runLstmBench(libs: Libs, opts: BenchOptions): Promise<Lstm
   const biggest = batches[batches.length - 1];
   let maxPredictDiff = Number.NaN;
   for (const backend of ['wasm', 'cpu'] as const) {
-    await useTfBackend(tf, backend);
+    await useBackend(tf, backend);
     const lib: Lib = backend === 'wasm' ? 'tfjs-wasm' : 'tfjs-cpu';
     const tm = tfLstm(tfl, c);
     const ws = zm.getWeights().map((w) => tf.tensor(w.dataSync(), [...w.shape]));
     tm.setWeights(ws);
     tf.dispose(ws);
-    if (backend === 'wasm') maxPredictDiff = lstmPredictDiff(tf, zm, tm, c, biggest);
+    if (backend === 'wasm') {
+      const data = randomData(biggest * c.timesteps * c.features, 34);
+      [maxPredictDiff] = predictDiff(tf, zm, tm, data, [biggest, c.timesteps, c.features]);
+    }
     for (const b of batches) {
       if (backend === 'wasm') {
         const zi = timeZooLstmInfer(zm, c, b, opts.lstmInferSeconds, opts.lstmInferMinSamples);
@@ -345,12 +273,9 @@ export async function runLstmBench(libs: Libs, opts: BenchOptions): Promise<Lstm
     logTrain(t);
   }
   zm.dispose();
-  await useTfBackend(tf, 'wasm');
+  await useBackend(tf, 'wasm');
   return { ...c, batch: opts.lstmBatch, train, infer, maxPredictDiff };
 }
-
-const ratioOf = (z: number | undefined, w: number | undefined) =>
-  z === undefined || w === undefined ? undefined : z / w;
 
 /**
  * The LSTM targets (issue 6): training ≥ 1,000 samples/s; batch-1 inference ≥ 10x TF.js wasm.
@@ -366,7 +291,7 @@ export function lstmTargetChecks(l: LstmBenchResult): TargetCheck[] {
   const inf = (lib: Lib, b: number) => l.infer.find((x) => x.lib === lib && x.batch === b);
   const small = Math.min(...l.infer.map((x) => x.batch));
   if (Number.isFinite(small)) {
-    const q = ratioOf(inf('tfjs-wasm', small)?.msPerCall, inf('zoo', small)?.msPerCall);
+    const q = ratio(inf('tfjs-wasm', small)?.msPerCall, inf('zoo', small)?.msPerCall);
     checks.push({
       target: `Zoo LSTM(${l.units}) inference, batch ${small}: ≥ 10x TF.js wasm`,
       measured: q === undefined ? 'not measured' : `${q.toFixed(1)}x`,
@@ -377,8 +302,6 @@ export function lstmTargetChecks(l: LstmBenchResult): TargetCheck[] {
 }
 
 const fmtRate = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
-const fmtTimes = (x: number | undefined) =>
-  x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(x >= 10 ? 0 : 2)}x`;
 
 /** LSTM training throughput and inference latency per library (markdown). */
 export function lstmSection(r: BenchResults): string {
@@ -405,7 +328,7 @@ export function lstmSection(r: BenchResults): string {
             fmtRate(t.samplesPerSec),
             t.msPerStep.toFixed(1),
             `${t.steps}`,
-            fmtTimes(ratioOf(zooTrain?.samplesPerSec, t.samplesPerSec)),
+            fmtTimes(ratio(zooTrain?.samplesPerSec, t.samplesPerSec)),
           ],
     );
   const inf = (lib: Lib, b: number) => l.infer.find((x) => x.lib === lib && x.batch === b);
@@ -419,7 +342,7 @@ export function lstmSection(r: BenchResults): string {
         LIB_NAMES[t.lib],
         t.msPerCall.toFixed(3),
         t.bestMsPerCall.toFixed(3),
-        fmtTimes(ratioOf(t.msPerCall, inf('zoo', b)?.msPerCall)),
+        fmtTimes(ratio(t.msPerCall, inf('zoo', b)?.msPerCall)),
       ]),
   );
   const o = r.options;
@@ -449,16 +372,8 @@ export function lstmSummaryLines(r: BenchResults): string[] {
   const l = r.lstm;
   if (l === undefined) return [];
   const lines = ['', `LSTM ${lstmName(l)}: training samples/s (Adam)`];
-  for (const t of l.train) {
-    lines.push(
-      `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.error !== undefined ? `cannot train (${t.error})` : t.samplesPerSec.toFixed(1).padStart(9)}`,
-    );
-  }
+  for (const t of l.train) lines.push(trainSummaryLine(t));
   lines.push('LSTM inference, ms per predict');
-  for (const t of l.infer) {
-    lines.push(
-      `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.msPerCall.toFixed(3).padStart(11)}`,
-    );
-  }
+  for (const t of l.infer) lines.push(inferSummaryLine(t, 3));
   return lines;
 }

@@ -13,25 +13,32 @@
  * @packageDocumentation
  */
 
-import type * as TfCore from '@tensorflow/tfjs-core';
 import type * as TfLayers from '@tensorflow/tfjs-layers';
 import * as zoo from '@zoo/resnet';
 import {
   type CnnTrainResult,
+  cnnTrainError,
   cnnTrainResult,
+  fmtTimes,
+  inferSummaryLine,
   LIB_NAMES,
   type Lib,
   type Libs,
   type MlpInferResult,
   mdTable,
-  median,
+  predictDiff,
   randomData,
+  randomLabels,
+  ratio,
   type TargetCheck,
   type Tf,
   type Tfl,
-  type Timing,
-  timeCalls,
+  targetSummaryLine,
   timeSteps,
+  timeTfPredict,
+  timeZooPredict,
+  trainSummaryLine,
+  useBackend,
 } from './bench.js';
 
 /** What the ResNet section measures and how long (see {@link resnetOptions}). */
@@ -293,22 +300,6 @@ function copyByName(tf: Tf, from: zoo.LayersModel, to: TfLayers.LayersModel): vo
 // ---------------------------------------------------------------------------------------------
 // Timing
 
-function inferCell(lib: Lib, batch: number, t: Timing): MlpInferResult {
-  return {
-    lib,
-    batch,
-    msPerCall: median(t.secondsPerCall) * 1000,
-    bestMsPerCall: Math.min(...t.secondsPerCall) * 1000,
-    samples: t.secondsPerCall.length,
-    callsPerSample: t.callsPerSample,
-  };
-}
-
-function labels(n: number, seed: number): Int32Array {
-  const u = randomData(n, seed);
-  return Int32Array.from(u, (r) => Math.min(9, Math.floor(((r + 1) / 2) * 10)));
-}
-
 /** Zoo: `predict`, read the output back, dispose it. */
 function timeZooInfer(
   m: zoo.LayersModel,
@@ -319,19 +310,7 @@ function timeZooInfer(
 ) {
   const x = zoo.tensor(randomData(batch * size * size * 3, 41), [batch, size, size, 3]);
   try {
-    return inferCell(
-      'zoo',
-      batch,
-      timeCalls(
-        () => {
-          const y = m.predict(x, { batchSize: batch });
-          y.dataSync();
-          y.dispose();
-        },
-        seconds,
-        min,
-      ),
-    );
+    return timeZooPredict(m, x, batch, seconds, min);
   } finally {
     x.dispose();
   }
@@ -349,66 +328,10 @@ function timeTfInfer(
 ) {
   const x = tf.tensor4d(randomData(batch * size * size * 3, 41), [batch, size, size, 3]);
   try {
-    return inferCell(
-      lib,
-      batch,
-      timeCalls(
-        () => {
-          const y = m.predict(x, { batchSize: batch }) as TfCore.Tensor;
-          y.dataSync();
-          y.dispose();
-        },
-        seconds,
-        min,
-      ),
-    );
+    return timeTfPredict(lib, m, x, batch, seconds, min);
   } finally {
     x.dispose();
   }
-}
-
-/** Max |Zoo − TF.js| of the two networks' outputs on one random batch; and the largest |output|. */
-function predictDiff(
-  tf: Tf,
-  zm: zoo.LayersModel,
-  tm: TfLayers.LayersModel,
-  size: number,
-  batch: number,
-): [number, number] {
-  const shape = [batch, size, size, 3];
-  const data = randomData(batch * size * size * 3, 42);
-  const zx = zoo.tensor(data, shape);
-  const zy = zm.predict(zx, { batchSize: batch });
-  const a = zy.dataSync().slice();
-  zoo.dispose([zx, zy]);
-  const b = tf.tidy(() => (tm.predict(tf.tensor(data, shape)) as TfCore.Tensor).dataSync());
-  let diff = 0;
-  let big = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    big = Math.max(big, Math.abs(b[i]));
-  }
-  return [diff, big];
-}
-
-async function useTfBackend(tf: Tf, name: 'wasm' | 'cpu'): Promise<void> {
-  if (tf.getBackend() !== name && !(await tf.setBackend(name))) {
-    throw new Error(`TF.js backend '${name}' failed to start`);
-  }
-  await tf.ready();
-}
-
-function trainError(lib: Lib, batch: number, err: unknown): CnnTrainResult {
-  return {
-    lib,
-    batch,
-    error: (err instanceof Error ? err.message : String(err)).split('\n')[0],
-    samplesPerSec: 0,
-    bestSamplesPerSec: 0,
-    msPerStep: 0,
-    steps: 0,
-    lastLoss: 0,
-  };
 }
 
 /**
@@ -438,7 +361,7 @@ export async function runResnetBench(
   {
     const b = opts.batch;
     const x = zoo.tensor(randomData(b * size * size * 3, 43), [b, size, size, 3]);
-    const y = zoo.tensor(labels(b, 44), [b], 'int32');
+    const y = zoo.tensor(randomLabels(b, 10, 44), [b], 'int32');
     try {
       const t = await timeSteps(
         () => zt.trainOnBatch(x, y) as number,
@@ -456,18 +379,18 @@ export async function runResnetBench(
     }
   }
   // Training, TF.js wasm: one attempt (it lacks the convolution gradients).
-  await useTfBackend(tf, 'wasm');
+  await useBackend(tf, 'wasm');
   {
     const tm = tfSmallResnet(tfl, opts);
     tm.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
     const b = opts.batch;
     const x = tf.tensor4d(randomData(b * size * size * 3, 43), [b, size, size, 3]);
-    const y = tf.tensor1d(Float32Array.from(labels(b, 44)));
+    const y = tf.tensor1d(Float32Array.from(randomLabels(b, 10, 44)));
     try {
       const t = await timeSteps(async () => (await tm.trainOnBatch(x, y)) as number, 1, 1);
       train.push(cnnTrainResult('tfjs-wasm', b, t));
     } catch (err) {
-      train.push(trainError('tfjs-wasm', b, err));
+      train.push(cnnTrainError('tfjs-wasm', b, err));
     } finally {
       tf.dispose([x, y]);
       tm.dispose();
@@ -487,7 +410,13 @@ export async function runResnetBench(
   const tm = tfSmallResnet(tfl, opts);
   copyByName(tf, zm, tm);
   const batches = [...opts.inferBatches].sort((a, b) => a - b);
-  const [maxPredictDiff] = predictDiff(tf, zm, tm, size, batches[batches.length - 1]);
+  const big = batches[batches.length - 1];
+  const [maxPredictDiff] = predictDiff(tf, zm, tm, randomData(big * size * size * 3, 42), [
+    big,
+    size,
+    size,
+    3,
+  ]);
   for (const b of batches) {
     const z = timeZooInfer(zm, size, b, opts.inferSeconds, opts.inferMinSamples);
     infer.push(z);
@@ -498,14 +427,14 @@ export async function runResnetBench(
   }
   tm.dispose();
   if (opts.tfjsCpuBatch1) {
-    await useTfBackend(tf, 'cpu');
+    await useBackend(tf, 'cpu');
     const cm = tfSmallResnet(tfl, opts);
     copyByName(tf, zm, cm);
     const c = timeTfInfer(tf, 'tfjs-cpu', cm, size, 1, opts.inferSeconds, 3);
     infer.push(c);
     logInfer('small', c);
     cm.dispose();
-    await useTfBackend(tf, 'wasm');
+    await useBackend(tf, 'wasm');
   }
   zm.dispose();
 
@@ -517,7 +446,7 @@ export async function runResnetBench(
     randomizeBatchNorms(z50, 60);
     const t50 = tfResnet50(tfl);
     copyByName(tf, z50, t50);
-    const [diff, big] = predictDiff(tf, z50, t50, 224, 1);
+    const [diff, big] = predictDiff(tf, z50, t50, randomData(224 * 224 * 3, 42), [1, 224, 224, 3]);
     const cells: MlpInferResult[] = [];
     const z = timeZooInfer(z50, 224, 1, opts.resnet50Seconds, opts.resnet50MinSamples);
     cells.push(z);
@@ -557,10 +486,6 @@ export async function runResnetBench(
 
 const find = (cells: readonly MlpInferResult[], lib: Lib, b: number) =>
   cells.find((x) => x.lib === lib && x.batch === b);
-const ratio = (a: number | undefined, b: number | undefined) =>
-  a === undefined || b === undefined ? undefined : a / b;
-const fmtX = (x: number | undefined) =>
-  x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(x >= 10 ? 0 : 2)}x`;
 const metText = (m: boolean | undefined) => (m === undefined ? 'n/a' : m ? 'met' : '**not met**');
 
 /** The ResNet targets of issue 5. */
@@ -622,7 +547,7 @@ export function resnetSection(r: ResnetBenchResult): string {
         LIB_NAMES[lib],
         c.msPerCall.toFixed(2),
         c.bestMsPerCall.toFixed(2),
-        fmtX(ratio(c.msPerCall, find(r.infer, 'zoo', b)?.msPerCall)),
+        fmtTimes(ratio(c.msPerCall, find(r.infer, 'zoo', b)?.msPerCall)),
       ]);
     }
   }
@@ -631,7 +556,7 @@ export function resnetSection(r: ResnetBenchResult): string {
     '',
     `The small ResNet of TARGETS.md: ${smallResnetName(o)}, on ${o.imageSize}x${o.imageSize}x3 images (${r.smallParams.toLocaleString('en-US')} parameters): Zoo's \`@zoo/resnet\` (\`residualBlock\`, \`batchNormalization\`) and the same network in \`@tensorflow/tfjs-layers\`, layer for layer with the same names.`,
     '',
-    `Training: \`trainOnBatch\` with Adam and sparse categorical cross-entropy on one random batch of ${o.batch}; ${o.warmupSteps} untimed then ${o.steps} timed steps, each reading its loss back. TF.js wasm lacks the convolution gradients; TF.js cpu's figure (about 80 s per step) is quoted from TARGETS.md.${zooTrain === undefined ? '' : ` Zoo is ${fmtX(zooTrain.samplesPerSec / ref.tfjsCpuTrainSamplesPerSec)} TF.js cpu's quoted figure.`}`,
+    `Training: \`trainOnBatch\` with Adam and sparse categorical cross-entropy on one random batch of ${o.batch}; ${o.warmupSteps} untimed then ${o.steps} timed steps, each reading its loss back. TF.js wasm lacks the convolution gradients; TF.js cpu's figure (about 80 s per step) is quoted from TARGETS.md.${zooTrain === undefined ? '' : ` Zoo is ${fmtTimes(zooTrain.samplesPerSec / ref.tfjsCpuTrainSamplesPerSec)} TF.js cpu's quoted figure.`}`,
     '',
     mdTable(['Library', 'Batch', 'Samples / s', 'ms / step (median)', 'Timed steps'], trainRows),
     '',
@@ -651,7 +576,7 @@ export function resnetSection(r: ResnetBenchResult): string {
           LIB_NAMES[c.lib],
           c.msPerCall.toFixed(1),
           c.bestMsPerCall.toFixed(1),
-          fmtX(ratio(c.msPerCall, find(g.infer, 'zoo', 1)?.msPerCall)),
+          fmtTimes(ratio(c.msPerCall, find(g.infer, 'zoo', 1)?.msPerCall)),
         ]),
       ),
     );
@@ -671,20 +596,12 @@ export function resnetSection(r: ResnetBenchResult): string {
 /** The section's lines of the console summary. */
 export function resnetSummaryLines(r: ResnetBenchResult): string[] {
   const lines = ['', `ResNet small (${smallResnetName(r.options)}): training samples/s (Adam)`];
-  for (const t of r.train) {
-    lines.push(
-      `  ${`${LIB_NAMES[t.lib]} b=${t.batch}`.padEnd(18)}${t.error !== undefined ? `cannot train (${t.error})` : t.samplesPerSec.toFixed(1).padStart(9)}`,
-    );
-  }
+  for (const t of r.train) lines.push(trainSummaryLine(t));
   lines.push(
     `  ${`${LIB_NAMES['tfjs-cpu']} b=${r.options.batch}`.padEnd(18)}${'0.4'.padStart(9)} (TARGETS.md)`,
   );
   lines.push('ResNet small inference, ms per predict');
-  for (const c of r.infer) {
-    lines.push(
-      `  ${`${LIB_NAMES[c.lib]} b=${c.batch}`.padEnd(18)}${c.msPerCall.toFixed(2).padStart(11)}`,
-    );
-  }
+  for (const c of r.infer) lines.push(inferSummaryLine(c, 2));
   if (r.resnet50 !== undefined) {
     lines.push('ResNet-50 224x224 inference, batch 1, ms per predict');
     for (const c of r.resnet50.infer) {
@@ -692,10 +609,6 @@ export function resnetSummaryLines(r: ResnetBenchResult): string[] {
     }
   }
   lines.push('ResNet targets');
-  for (const c of resnetTargetChecks(r)) {
-    lines.push(
-      `  ${c.target}: ${c.measured} -> ${c.met === undefined ? 'n/a' : c.met ? 'met' : 'NOT met'}`,
-    );
-  }
+  for (const c of resnetTargetChecks(r)) lines.push(targetSummaryLine(c));
   return lines;
 }

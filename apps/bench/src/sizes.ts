@@ -136,8 +136,14 @@ globalThis.zooSizeApp = model.predict(x).dataSync();
   external: ['worker_threads', 'perf_hooks', 'os', 'fs', 'path'],
 };
 
-/** Bundles `app` as a browser would get it (minified ESM, es2022) and returns the bundle. */
-export async function bundleApp(app: SizeApp, root = REPO_ROOT): Promise<Uint8Array> {
+/**
+ * Bundles `app` as a browser would get it (minified ESM, es2022), its imports resolved from
+ * `root`, and returns the bundle.
+ */
+export async function bundleApp(
+  app: Pick<SizeApp, 'name' | 'code' | 'conditions' | 'external'>,
+  root = REPO_ROOT,
+): Promise<Uint8Array> {
   const result = await build({
     stdin: { contents: app.code, resolveDir: root, sourcefile: `${app.name}-app.js`, loader: 'js' },
     bundle: true,

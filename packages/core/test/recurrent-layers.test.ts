@@ -3,8 +3,8 @@
 // embedding maskZero, gradients of a small model, and errors.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as zoo from '../src/index.js';
-import { expectClose, prepare, rand, tf } from './oracle.js';
+import { expectPaddedClassifierLearns, sameWeights } from './layer-helpers.js';
+import { expectClose, prepare, rand, tf, zoo } from './oracle.js';
 
 beforeAll(prepare);
 
@@ -43,27 +43,6 @@ const tfLayer = (kind: string, a: Args): tfl.layers.Layer =>
   (tfl.layers as unknown as Record<string, (a: Any) => tfl.layers.Layer>)[kind](a);
 const zooLayer = (kind: string, a: Args): zoo.Layer =>
   (zoo.layers as unknown as Record<string, (a: Any) => zoo.Layer>)[kind](a);
-
-/** The same deterministic values into both layers' weights (Zoo's shapes must equal TF.js's). */
-function sameWeights(z: zoo.Layer, t: tfl.layers.Layer, seed: number, scale = 0.5): void {
-  const shapes = z.weights.map((w) => [...w.shape]);
-  expect(
-    t.weights.map((w) => w.shape),
-    'weight shapes',
-  ).toEqual(shapes);
-  const data = shapes.map((s, i) =>
-    rand(
-      s.reduce((a, b) => a * b, 1),
-      seed + i,
-      -scale,
-      scale,
-    ),
-  );
-  zoo.tidy(() => z.setWeights(data.map((d, i) => zoo.tensor(d, shapes[i]))));
-  const tv = data.map((d, i) => tf.tensor(d, shapes[i]));
-  t.setWeights(tv);
-  tf.dispose(tv);
-}
 
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 
@@ -273,23 +252,6 @@ function paddedIds(lens: number[], T: number, vocab: number, seed: number): Floa
   return out;
 }
 
-function sameModelWeights(z: zoo.LayersModel, t: tfl.LayersModel, seed: number): void {
-  const shapes = z.weights.map((w) => [...w.shape]);
-  expect(t.weights.map((w) => w.shape)).toEqual(shapes);
-  const data = shapes.map((s, i) =>
-    rand(
-      s.reduce((a, b) => a * b, 1),
-      seed + i,
-      -0.6,
-      0.6,
-    ),
-  );
-  zoo.tidy(() => z.setWeights(data.map((d, i) => zoo.tensor(d, shapes[i]))));
-  const tv = data.map((d, i) => tf.tensor(d, shapes[i]));
-  t.setWeights(tv);
-  tf.dispose(tv);
-}
-
 const BODIES: Record<string, (lib: 'zoo' | 'tf') => (zoo.Layer | tfl.layers.Layer)[]> = {
   'lstm last': (lib) =>
     lib === 'zoo'
@@ -340,7 +302,7 @@ describe('masking from embedding maskZero', () => {
     it(`${name}: matches TF.js on padded batches`, () => {
       const before = zoo.memory().numTensors;
       const [z, t] = maskedModels(body, VOCAB);
-      sameModelWeights(z, t, 500 + 10 * k);
+      sameWeights(z, t, 500 + 10 * k, 0.6);
       const ids = paddedIds(lens, T, VOCAB, 40 + k);
       const ty = tf.tidy(() => (t.predict(tf.tensor(ids, [3, T])) as tf.Tensor).dataSync());
       const zy = zoo.tidy(() => z.predict(zoo.tensor(ids, [3, T])).dataSync());
@@ -391,7 +353,7 @@ describe('masking from embedding maskZero', () => {
             ],
       VOCAB,
     );
-    sameModelWeights(z, t, 600);
+    sameWeights(z, t, 600, 0.6);
     const ids = paddedIds(lens, T, VOCAB, 61);
     const dy = rand(3 * 2, 62, 0.5, 1.5);
     const tvars = t.trainableWeights.map((w) => w.read() as tf.Variable);
@@ -425,40 +387,8 @@ describe('masking from embedding maskZero', () => {
     expect(zoo.memory().numTensors, 'tensors leaked').toBe(before);
   });
 
-  it('fit trains a padded-batch text classifier (loss falls)', async () => {
-    zoo.setSeed(5);
-    const m = zoo.sequential({
-      layers: [
-        zoo.layers.embedding({ inputDim: 8, outputDim: 6, maskZero: true }),
-        zoo.layers.lstm({ units: 8, dropout: 0.1 }),
-        zoo.layers.dense({ units: 2, activation: 'softmax' }),
-      ],
-    });
-    m.compile({ optimizer: new zoo.AdamOptimizer(0.03), loss: 'sparseCategoricalCrossentropy' });
-    // Label: whether token 7 occurs; sequences padded to 6 with zeros.
-    const n = 48;
-    const r = rand(n * 6, 77, 1, 8);
-    const ids = new Float32Array(n * 6);
-    const y = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const len = 2 + (i % 5);
-      for (let t = 0; t < len; t++) {
-        ids[i * 6 + t] = Math.floor(r[i * 6 + t]);
-        if (ids[i * 6 + t] === 7) y[i] = 1;
-      }
-    }
-    const xs = zoo.tensor(ids, [n, 6]);
-    const ys = zoo.tensor(y, [n]);
-    const h = await m.fit(xs, ys, { epochs: 25, batchSize: 16, verbose: 0 });
-    const loss = h.history.loss as number[];
-    expect(loss[loss.length - 1]).toBeLessThan(loss[0] * 0.7);
-    // No per-step leaks: another epoch leaves the tensor count where it was.
-    const steady = zoo.memory().numTensors;
-    await m.fit(xs, ys, { epochs: 1, batchSize: 16, verbose: 0 });
-    expect(zoo.memory().numTensors, 'tensors leaked by a training epoch').toBe(steady);
-    zoo.dispose([xs, ys]);
-    m.dispose();
-  });
+  it('fit trains a padded-batch text classifier (loss falls)', () =>
+    expectPaddedClassifierLearns({ lstm: { dropout: 0.1 }, seed: 5, dataSeed: 77 }));
 });
 
 describe('Embedding', () => {

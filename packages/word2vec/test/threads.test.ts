@@ -3,53 +3,8 @@
 import { loadWord2VecThreadKernels, word2vecThreadsWasmBytes } from '@zoo/kernels';
 import { Word2Vec } from '@zoo/word2vec';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { randomCorpus, twoTopicCorpus, twoTopicGap } from '../../../tests/shared/corpus.mjs';
 import { activeWorkerCount, threadOverrides } from '../src/threads.js';
-
-/** Deterministic xorshift PRNG for building corpora. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
-function randomCorpus(sentences: number, length: number, vocab: number, seed = 1): string[][] {
-  const r = rng(seed);
-  const out: string[][] = [];
-  for (let i = 0; i < sentences; i++) {
-    const s: string[] = [];
-    for (let j = 0; j < length; j++) s.push(`w${Math.floor(r() * r() * vocab)}`);
-    out.push(s);
-  }
-  return out;
-}
-
-/** Mean cosine within each of two topics minus the mean across them. */
-function topicGap(w2v: Word2Vec, clusters: string[][]): number {
-  const k = clusters[0].length;
-  let within = 0;
-  let across = 0;
-  let nw = 0;
-  let na = 0;
-  for (let i = 0; i < k; i++) {
-    for (const c of [0, 1]) {
-      for (let j = i + 1; j < k; j++) {
-        within += w2v.wv.similarity(clusters[c][i], clusters[c][j]);
-        nw++;
-      }
-    }
-    for (let j = 0; j < k; j++) {
-      across += w2v.wv.similarity(clusters[0][i], clusters[1][j]);
-      na++;
-    }
-  }
-  return within / nw - across / na;
-}
 
 afterEach(() => {
   threadOverrides.disabled = false;
@@ -118,21 +73,15 @@ describe('Word2Vec with worker threads', () => {
     // train.test.ts's topic test with 40 words per topic instead of 8: with only 16 words,
     // two threads update the same rows all the time and Hogwild loses a visible share of the
     // updates (gaps of 0.63-0.85 against 0.86 on one thread); with 80 words it does not.
-    const clusters = [0, 1].map((c) => Array.from({ length: 40 }, (_, i) => `t${c}w${i}`));
-    const r = rng(3);
-    const topical: string[][] = [];
-    for (let i = 0; i < 2000; i++) {
-      const words = clusters[i % 2];
-      topical.push(Array.from({ length: 12 }, () => words[Math.floor(r() * words.length)]));
-    }
+    const { clusters, sentences: topical } = twoTopicCorpus(40, 2000);
     for (const sg of [1, 0] as const) {
       const opts = { vectorSize: 16, window: 3, minCount: 1, sample: 0, epochs: 10, sg, seed: 5 };
       const one = await Word2Vec.train(topical, { ...opts, workers: 1 });
       const two = await Word2Vec.train(topical, { ...opts, workers: 2 });
       expect(two.lastTraining.workers).toBe(2);
       expect(two.lastTraining.effectiveWords).toBe(10 * 2000 * 12);
-      const g1 = topicGap(one, clusters);
-      const g2 = topicGap(two, clusters);
+      const g1 = twoTopicGap((a, b) => one.wv.similarity(a, b), clusters);
+      const g2 = twoTopicGap((a, b) => two.wv.similarity(a, b), clusters);
       expect(g1, `sg ${sg}`).toBeGreaterThan(0.3);
       // Hogwild is not deterministic: how often the threads collide depends on scheduling
       // (gaps of 0.67-0.85 against 0.83 on one thread were seen on a loaded 2-core machine),

@@ -4,32 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { scheduledAlpha, Word2Vec, type Word2VecProgress } from '@zoo/word2vec';
 import { describe, expect, it } from 'vitest';
+import { randomCorpus, twoTopicCorpus, twoTopicGap } from '../../../tests/shared/corpus.mjs';
 import { trainWeights } from '../src/word2vec.js';
-
-/** Deterministic xorshift PRNG for building corpora. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
-
-function randomCorpus(sentences: number, length: number, vocab: number, seed = 1): string[][] {
-  const r = rng(seed);
-  const out: string[][] = [];
-  for (let i = 0; i < sentences; i++) {
-    const s: string[] = [];
-    // Zipf-ish: square the uniform so low ids are frequent.
-    for (let j = 0; j < length; j++) s.push(`w${Math.floor(r() * r() * vocab)}`);
-    out.push(s);
-  }
-  return out;
-}
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
@@ -129,13 +105,7 @@ describe('Word2Vec kernel', () => {
 
 describe('Word2Vec training', () => {
   // Two topics: sentences draw words from one cluster only.
-  const clusters = [0, 1].map((c) => Array.from({ length: 8 }, (_, i) => `t${c}w${i}`));
-  const r = rng(3);
-  const topical: string[][] = [];
-  for (let i = 0; i < 400; i++) {
-    const words = clusters[i % 2];
-    topical.push(Array.from({ length: 12 }, () => words[Math.floor(r() * words.length)]));
-  }
+  const { clusters, sentences: topical } = twoTopicCorpus(8, 400);
   for (const sg of [1, 0] as const) {
     it(`words of one topic end up more similar than across topics (sg ${sg})`, async () => {
       const w2v = await Word2Vec.train(topical, {
@@ -147,25 +117,7 @@ describe('Word2Vec training', () => {
         sg,
         seed: 5,
       });
-      let within = 0;
-      let across = 0;
-      let nw = 0;
-      let na = 0;
-      for (let c = 0; c < 2; c++) {
-        for (let i = 0; i < 8; i++) {
-          for (let j = i + 1; j < 8; j++) {
-            within += w2v.wv.similarity(clusters[c][i], clusters[c][j]);
-            nw++;
-          }
-          for (let j = 0; j < 8; j++) {
-            if (c === 0) {
-              across += w2v.wv.similarity(clusters[0][i], clusters[1][j]);
-              na++;
-            }
-          }
-        }
-      }
-      expect(within / nw).toBeGreaterThan(across / na + 0.3);
+      expect(twoTopicGap((a, b) => w2v.wv.similarity(a, b), clusters)).toBeGreaterThan(0.3);
     });
   }
 
