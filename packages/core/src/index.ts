@@ -74,7 +74,19 @@ export {
   regularizers,
   type Shape,
   SymbolicTensor,
+  weightsChanged,
 } from './layers/layer.js';
+export {
+  Add,
+  Average,
+  Concatenate,
+  type ConcatenateArgs,
+  Maximum,
+  Merge,
+  Minimum,
+  Multiply,
+  Subtract,
+} from './layers/merge.js';
 export {
   LayersModel,
   type ModelArgs,
@@ -83,6 +95,10 @@ export {
   type SequentialArgs,
   sequential,
 } from './layers/model.js';
+export {
+  BatchNormalization,
+  type BatchNormalizationArgs,
+} from './layers/normalization.js';
 export {
   Bidirectional,
   type BidirectionalArgs,
@@ -99,6 +115,12 @@ export {
   type TimeDistributedArgs,
 } from './layers/recurrent.js';
 export type { CompileArgs, ModelFitArgs } from './layers/training.js';
+export {
+  type BatchNormTrainingResult,
+  batchNorm,
+  batchNormTraining,
+  moments,
+} from './ops/batchnorm.js';
 export {
   add,
   div,
@@ -247,6 +269,16 @@ import {
 } from './layers/conv.js';
 import { activation, dense, dropoutLayer } from './layers/core.js';
 import type { LayerArgs } from './layers/layer.js';
+import {
+  addLayer,
+  averageLayer,
+  concatenate,
+  maximumLayer,
+  minimumLayer,
+  multiplyLayer,
+  subtractLayer,
+} from './layers/merge.js';
+import { batchNormalization } from './layers/normalization.js';
 import { bidirectional, embedding, gru, lstm, timeDistributed } from './layers/recurrent.js';
 import { fusedConv2d } from './ops/conv.js';
 import { fusedMatMul } from './ops/matmul.js';
@@ -271,4 +303,12 @@ export const layers = {
   gru,
   bidirectional,
   timeDistributed,
+  batchNormalization,
+  add: addLayer,
+  subtract: subtractLayer,
+  multiply: multiplyLayer,
+  average: averageLayer,
+  maximum: maximumLayer,
+  minimum: minimumLayer,
+  concatenate,
 } as const;
