@@ -11,3 +11,4 @@ export * from './pool';
 export * from './shape';
 export * from './optim';
 export * from './rnn';
+export * from './batchnorm';
