@@ -362,6 +362,250 @@ export function conv2dBackpropFilterRef(x: usize, dy: usize, dw: usize, geom: us
 }
 
 // ---------------------------------------------------------------------------------------------
+// Direct convolution for few input channels (e.g. the first layer of an image model)
+
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(f32x4.mul(a, b), c);
+  }
+}
+
+/** r + bias, then relu when act = 1 (the GEMM epilogue's order). */
+@inline function finish(r: v128, b: v128, act: i32): v128 {
+  r = f32x4.add(r, b);
+  return act == 1 ? f32x4.max(r, f32x4.splat(0)) : r;
+}
+
+/**
+ * One output pixel (n, oh, ow), output channels oc .. oc+7 (or oc .. oc+3 when four = 1), with
+ * every tap bounds-checked. Sums taps in (kh, kw, c) order from zero, as im2col + GEMM does.
+ */
+@inline function directPixel(
+  xn: usize,
+  w: usize,
+  bias: usize,
+  yp: usize,
+  oc: i32,
+  ih0: i32,
+  iw0: i32,
+  H: i32,
+  W: i32,
+  C: i32,
+  KH: i32,
+  KW: i32,
+  dH: i32,
+  dW: i32,
+  OC: i32,
+  act: i32,
+  four: bool,
+): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  const ocb = <usize>oc << 2;
+  for (let kh = 0; kh < KH; kh++) {
+    const ih = ih0 + kh * dH;
+    if (<u32>ih >= <u32>H) continue;
+    for (let kw = 0; kw < KW; kw++) {
+      const iw = iw0 + kw * dW;
+      if (<u32>iw >= <u32>W) continue;
+      const xp = xn + (<usize>(ih * W + iw) * <usize>C << 2);
+      let wp = w + (<usize>((kh * KW + kw) * C) * <usize>OC << 2) + ocb;
+      for (let c = 0; c < C; c++) {
+        const xv = v128.load32_splat(xp + (<usize>c << 2));
+        a0 = madd(xv, v128.load(wp), a0);
+        if (!four) a1 = madd(xv, v128.load(wp, 16), a1);
+        wp += <usize>OC << 2;
+      }
+    }
+  }
+  const b0 = bias != 0 ? v128.load(bias + ocb) : f32x4.splat(0);
+  v128.store(yp + ocb, finish(a0, b0, act));
+  if (!four) {
+    const b1 = bias != 0 ? v128.load(bias + ocb, 16) : f32x4.splat(0);
+    v128.store(yp + ocb, finish(a1, b1, act), 16);
+  }
+}
+
+/**
+ * y[n, oh, ow, oc] = sum over (kh, kw, c) of x[n, ih, iw, c] * w[kh, kw, c, oc] (+ bias[oc] when
+ * bias != 0; then relu when act = 1), computed directly without im2col: for inputs with few
+ * channels (the im2col rows would be short), four output pixels x eight channels per register
+ * block. OC must be a multiple of 4. Each output is the same sequence of float operations as
+ * im2col + gemm (taps in (kh, kw, c) order from zero, then bias, then relu), so results are
+ * bitwise equal to that path. Overwrites y [N, OH, OW, OC].
+ */
+export function conv2dDirect(x: usize, w: usize, bias: usize, y: usize, geom: usize, act: i32): void {
+  const N = gi(geom, 0), H = gi(geom, 1), W = gi(geom, 2), C = gi(geom, 3);
+  const KH = gi(geom, 4), KW = gi(geom, 5), OH = gi(geom, 6), OW = gi(geom, 7);
+  const sH = gi(geom, 8), sW = gi(geom, 9), pT = gi(geom, 10), pL = gi(geom, 11);
+  const dH = gi(geom, 12), dW = gi(geom, 13), OC = gi(geom, 14);
+  const pix = <usize>C << 2;
+  const opix = <usize>OC << 2;
+  const xStep = <usize>sW * pix; // bytes between the inputs of neighbouring output pixels
+  const oc8 = OC & ~7;
+  for (let n = 0; n < N; n++) {
+    const xn = x + <usize>n * <usize>H * <usize>W * pix;
+    for (let oh = 0; oh < OH; oh++) {
+      const ih0 = oh * sH - pT;
+      const yr = y + ((<usize>n * <usize>OH + <usize>oh) * <usize>OW) * opix;
+      let ow = 0;
+      while (ow < OW) {
+        const iw0 = ow * sW - pL;
+        const inside = ow + 4 <= OW && iw0 >= 0 && (ow + 3) * sW - pL + (KW - 1) * dW < W;
+        const yp = yr + <usize>ow * opix;
+        if (!inside) {
+          const np = min(4, OW - ow);
+          for (let q = 0; q < np; q++) {
+            const ypq = yp + <usize>q * opix;
+            const iwq = iw0 + q * sW;
+            let oc = 0;
+            for (; oc < oc8; oc += 8) directPixel(xn, w, bias, ypq, oc, ih0, iwq, H, W, C, KH, KW, dH, dW, OC, act, false);
+            if (oc < OC) directPixel(xn, w, bias, ypq, oc, ih0, iwq, H, W, C, KH, KW, dH, dW, OC, act, true);
+          }
+          ow += 4;
+          continue;
+        }
+        // Grayscale images at stride 1: neighbouring pixels' inputs 4 bytes apart (a constant
+        // folded into the addressing).
+        const gray = xStep == 4;
+        let oc = 0;
+        for (; oc < oc8; oc += 8) {
+          if (gray) directBlock(xn, w, bias, yp, oc, ih0, iw0, H, W, C, KH, KW, dH, dW, OC, act, 4, false);
+          else directBlock(xn, w, bias, yp, oc, ih0, iw0, H, W, C, KH, KW, dH, dW, OC, act, xStep, false);
+        }
+        if (oc < OC) directBlock(xn, w, bias, yp, oc, ih0, iw0, H, W, C, KH, KW, dH, dW, OC, act, xStep, true);
+        ow += 4;
+      }
+    }
+  }
+}
+
+/**
+ * Four output pixels (n, oh, ow .. ow+3) whose taps are all inside the image columns, output
+ * channels oc .. oc+7 (oc .. oc+3 when four): taps in (kh, kw, c) order, one run of KW*C
+ * contiguous taps per row when dW = 1.
+ */
+@inline function directBlock(
+  xn: usize,
+  w: usize,
+  bias: usize,
+  yp: usize,
+  oc: i32,
+  ih0: i32,
+  iw0: i32,
+  H: i32,
+  W: i32,
+  C: i32,
+  KH: i32,
+  KW: i32,
+  dH: i32,
+  dW: i32,
+  OC: i32,
+  act: i32,
+  xStep: usize,
+  four: bool,
+): void {
+  const zero = f32x4.splat(0);
+  const pix = <usize>C << 2;
+  const wTap = <usize>OC << 2;
+  const opix = <usize>OC << 2;
+  const ocb = <usize>oc << 2;
+  // Taps per run and runs per kernel row: contiguous in x when dW = 1.
+  const run = dW == 1 ? KW * C : C;
+  const runs = dW == 1 ? 1 : KW;
+  const runStep = <usize>dW * pix;
+  let c00 = zero, c01 = zero, c10 = zero, c11 = zero;
+  let c20 = zero, c21 = zero, c30 = zero, c31 = zero;
+  for (let kh = 0; kh < KH; kh++) {
+    const ih = ih0 + kh * dH;
+    if (<u32>ih >= <u32>H) continue;
+    let xr = xn + (<usize>(ih * W + iw0) * pix);
+    let wp = w + (<usize>(kh * KW * C) * wTap) + ocb;
+    for (let r = 0; r < runs; r++) {
+      let xp = xr;
+      for (let j = 0; j < run; j++) {
+        const w0 = v128.load(wp);
+        let a = v128.load32_splat(xp);
+        c00 = madd(a, w0, c00);
+        if (!four) c01 = madd(a, v128.load(wp, 16), c01);
+        a = v128.load32_splat(xp + xStep);
+        c10 = madd(a, w0, c10);
+        if (!four) c11 = madd(a, v128.load(wp, 16), c11);
+        a = v128.load32_splat(xp + 2 * xStep);
+        c20 = madd(a, w0, c20);
+        if (!four) c21 = madd(a, v128.load(wp, 16), c21);
+        a = v128.load32_splat(xp + 3 * xStep);
+        c30 = madd(a, w0, c30);
+        if (!four) c31 = madd(a, v128.load(wp, 16), c31);
+        xp += 4;
+        wp += wTap;
+      }
+      xr += runStep;
+    }
+  }
+  const b0 = bias != 0 ? v128.load(bias + ocb) : zero;
+  let p = yp + ocb;
+  v128.store(p, finish(c00, b0, act));
+  p += opix;
+  v128.store(p, finish(c10, b0, act));
+  p += opix;
+  v128.store(p, finish(c20, b0, act));
+  p += opix;
+  v128.store(p, finish(c30, b0, act));
+  if (!four) {
+    const b1 = bias != 0 ? v128.load(bias + ocb, 16) : zero;
+    p = yp + ocb + 16;
+    v128.store(p, finish(c01, b1, act));
+    p += opix;
+    v128.store(p, finish(c11, b1, act));
+    p += opix;
+    v128.store(p, finish(c21, b1, act));
+    p += opix;
+    v128.store(p, finish(c31, b1, act));
+  }
+}
+
+/**
+ * Scalar twin of {@link conv2dDirect} (any OC): taps in (kh, kw, c) order from zero, then
+ * + bias, then relu when act = 1.
+ */
+export function conv2dDirectRef(x: usize, w: usize, bias: usize, y: usize, geom: usize, act: i32): void {
+  const N = gi(geom, 0), H = gi(geom, 1), W = gi(geom, 2), C = gi(geom, 3);
+  const KH = gi(geom, 4), KW = gi(geom, 5), OH = gi(geom, 6), OW = gi(geom, 7);
+  const sH = gi(geom, 8), sW = gi(geom, 9), pT = gi(geom, 10), pL = gi(geom, 11);
+  const dH = gi(geom, 12), dW = gi(geom, 13), OC = gi(geom, 14);
+  for (let n = 0; n < N; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        for (let oc = 0; oc < OC; oc++) {
+          let acc: f32 = 0;
+          for (let kh = 0; kh < KH; kh++) {
+            const ih = oh * sH - pT + kh * dH;
+            for (let kw = 0; kw < KW; kw++) {
+              const iw = ow * sW - pL + kw * dW;
+              for (let c = 0; c < C; c++) {
+                // Padding taps add 0 * w, as the im2col columns do (keeps the signs of zeros).
+                let xv: f32 = 0;
+                if (ih >= 0 && ih < H && iw >= 0 && iw < W) {
+                  xv = load<f32>(x + (<usize>(((n * H + ih) * W + iw) * C + c) << 2));
+                }
+                acc += xv * load<f32>(w + (<usize>(((kh * KW + kw) * C + c) * OC + oc) << 2));
+              }
+            }
+          }
+          if (bias != 0) acc += load<f32>(bias + (<usize>oc << 2));
+          if (act == 1) acc = Mathf.max(acc, 0);
+          store<f32>(y + (<usize>(((n * OH + oh) * OW + ow) * OC + oc) << 2), acc);
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Bias gradient
 
 /**

@@ -448,3 +448,80 @@ describe.each(variants)('conv kernels (%s)', (variant) => {
     expectSameBits(h.f32(dxa, xLen), h.f32(dxb, xLen), 'col2im unaligned');
   });
 });
+
+describe.each(variants)('conv2dDirect, the few-channel direct convolution (%s)', (variant) => {
+  /** Every geometry of the grid with C <= 8, with OC a multiple of 4 (4, 8, 12 or 36). */
+  function directGeometries(): Geom[] {
+    const ocs = [4, 8, 12, 36];
+    return geometries()
+      .filter((g) => g.C <= 8)
+      .map((g, i) => ({ ...g, OC: ocs[i % ocs.length] }));
+  }
+
+  it('equals its Ref, naive JS, and im2col + gemm bit for bit', async () => {
+    const h = await harness(variant);
+    const gs = directGeometries();
+    expect(gs.length).toBeGreaterThan(200);
+    gs.forEach((g, i) => {
+      h.reset();
+      const { k } = h;
+      const label = describeGeom(g);
+      const rows = g.N * g.OH * g.OW;
+      const kLen = g.KH * g.KW * g.C;
+      const yLen = rows * g.OC;
+      const x = randomArray(g.N * g.H * g.W * g.C, 7 + i);
+      const w = randomArray(kLen * g.OC, 8 + i);
+      const bias = randomArray(g.OC, 9 + i);
+      const xp = h.putF32(x);
+      const wp = h.putF32(w);
+      const bp = h.putF32(bias);
+      const gp = h.putI32(geomArray(g));
+      for (const act of [0, 1]) {
+        for (const withBias of [true, false]) {
+          const b = withBias ? bp : 0;
+          const y = nanBuf(h, yLen);
+          const yRef = nanBuf(h, yLen);
+          k.conv2dDirect(xp, wp, b, y, gp, act);
+          k.conv2dDirectRef(xp, wp, b, yRef, gp, act);
+          const got = h.f32(y, yLen).slice();
+          const what = `${label} act ${act} bias ${withBias}`;
+          // The relaxed build fuses multiply-adds; its Ref rounds each product.
+          if (variant === 'simd') expectSameBits(got, h.f32(yRef, yLen), `direct vs Ref ${what}`);
+          else expectClose(got, h.f32(yRef, yLen), 1e-5, 1e-5);
+          const want = jsConv(g, x, w, withBias ? bias : null);
+          if (act === 1) for (let j = 0; j < want.length; j++) want[j] = Math.max(want[j], 0);
+          expectClose(got, want, 1e-4, 1e-5);
+          // im2col + gemm (its register-blocked path: at least 8 rows and 8 columns) gives the
+          // same bits: the same products summed in the same order, then bias, then relu.
+          if (rows >= 8 && g.OC >= 8) {
+            const cols = h.alloc(rows * kLen);
+            k.im2col(xp, cols, gp, 0, g.N);
+            const yg = nanBuf(h, yLen);
+            k.gemm(0, 0, rows, g.OC, kLen, cols, kLen, wp, g.OC, yg, g.OC, b, act, 0);
+            expectSameBits(got, h.f32(yg, yLen), `direct vs im2col + gemm ${what}`);
+          }
+        }
+      }
+    });
+  });
+
+  it('handles an MNIST-sized first layer and unaligned buffers', async () => {
+    const h = await harness(variant);
+    for (const pad of ['valid', 'same'] as Pad[]) {
+      h.reset();
+      const g = makeGeom(3, 28, 28, 1, 3, 3, 32, [1, 1], [1, 1], pad)!;
+      const yLen = g.N * g.OH * g.OW * g.OC;
+      const xLen = g.N * g.H * g.W;
+      const xp = h.alloc(xLen + 1) + 4;
+      h.f32(xp, xLen).set(randomArray(xLen, 3));
+      const wp = h.putF32(randomArray(9 * 32, 4));
+      const bp = h.putF32(randomArray(32, 5));
+      const gp = h.putI32(geomArray(g));
+      const y = nanBuf(h, yLen + 1) + 4;
+      const yRef = nanBuf(h, yLen);
+      h.k.conv2dDirect(xp, wp, bp, y, gp, 1);
+      h.k.conv2dDirectRef(xp, wp, bp, yRef, gp, 1);
+      expectClose(h.f32(y, yLen), h.f32(yRef, yLen), 1e-5, 1e-5);
+    }
+  });
+});

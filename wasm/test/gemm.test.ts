@@ -82,6 +82,8 @@ const shapes: [number, number, number][] = [
   [3, 33, 7],
   [7, 3, 129],
   [2, 129, 64],
+  // Few rows, B read in place 32, 16, 4 and 1 columns at a time.
+  [3, 55, 100],
   [1, 256, 129],
   [33, 1, 64],
   [33, 33, 33],

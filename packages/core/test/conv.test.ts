@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { geometry, useDirect, useWinograd } from '../src/ops/conv.js';
 import { checkOp, expectClose, prepare, rand, tf, zoo } from './oracle.js';
 
 beforeAll(prepare);
@@ -427,5 +428,146 @@ describe('conv2d errors', () => {
       );
     });
     expect(zoo.memory().numTensors).toBe(before);
+  });
+});
+
+describe('inference paths match TF.js: Winograd F(2x2,3x3) and the few-channel direct kernel', () => {
+  // Inference (no gradient recorded) runs 3x3 stride-1 convolutions with >= 8 channels in and
+  // out by Winograd F(2x2, 3x3). Its rounding differs from a direct sum by ~1e-6 of the
+  // output's scale (outputs here are up to ~10): held to 1e-5 relative and 1e-5 absolute, as
+  // the layer tests hold every convolution.
+  const WINO_TOL = { rtol: 1e-5, atol: 1e-5 };
+  const wino: { c: ConvCase; act: zoo.FusedActivation; bias: boolean }[] = [
+    { c: { x: [1, 13, 13, 8], k: [3, 3, 8], s: 1, pad: 'same' }, act: 'relu', bias: true },
+    { c: { x: [3, 7, 9, 33], k: [3, 3, 9], s: 1, pad: 'valid' }, act: 'linear', bias: true },
+    { c: { x: [2, 33, 3, 9], k: [3, 3, 33], s: 1, pad: 'same' }, act: 'relu', bias: false },
+    { c: { x: [1, 12, 11, 16], k: [3, 3, 12], s: 1, pad: 2 }, act: 'sigmoid', bias: true },
+    { c: { x: [1, 33, 33, 8], k: [3, 3, 33], s: 1, pad: 'valid' }, act: 'relu', bias: true },
+    { c: { x: [7, 13, 13, 32], k: [3, 3, 64], s: 1, pad: 'valid' }, act: 'relu', bias: true },
+  ];
+  for (const { c, act, bias } of wino) {
+    it(`Winograd: ${act}${bias ? ' with bias' : ''}: ${label(c)}`, () => {
+      const [kh, kw, oc] = c.k;
+      const g = geometry('conv2d', c.x, kh, kw, oc, c.s, c.pad);
+      expect(useWinograd(g, false), 'takes the Winograd path').toBe(true);
+      const tfAct = TF_ACT[act];
+      const shapes = [c.x, [kh, kw, c.x[3], oc], ...(bias ? [[oc]] : [])];
+      checkOp({
+        shapes,
+        zoo: (x, filter, b) =>
+          zoo.fused.conv2d({ x, filter, bias: b, strides: c.s, pad: c.pad, activation: act }),
+        tf: (x, f, b) => {
+          const y = tfConv(x, f, c.s, c.pad);
+          return tfAct(b === undefined ? y : tf.add(y, b));
+        },
+        gradArgs: [],
+        seed: 31 + c.x[1],
+        ...WINO_TOL,
+      });
+    });
+  }
+
+  it('the direct few-channel kernel serves 1 to 4 input channels, forward and gradients', () => {
+    const direct: ConvCase[] = [
+      { x: [2, 28, 28, 1], k: [3, 3, 32], s: 1, pad: 'valid' },
+      { x: [1, 7, 9, 3], k: [5, 3, 8], s: [1, 2], pad: 'same' },
+      { x: [3, 9, 9, 4], k: [3, 3, 12], s: 1, pad: 'same', d: 2 },
+      { x: [1, 1, 1, 1], k: [3, 3, 4], s: 1, pad: 'same' },
+      { x: [2, 7, 3, 2], k: [2, 2, 36], s: 2, pad: 1 },
+    ];
+    for (const c of direct) {
+      const [kh, kw, oc] = c.k;
+      const g = geometry('conv2d', c.x, kh, kw, oc, c.s, c.pad, c.d ?? 1);
+      expect(useDirect(g), `${label(c)} takes the direct path`).toBe(true);
+      checkOp({
+        shapes: [c.x, [kh, kw, c.x[3], oc], [oc]],
+        zoo: (x, filter, b) =>
+          zoo.fused.conv2d({
+            x,
+            filter,
+            bias: b,
+            strides: c.s,
+            pad: c.pad,
+            dilations: c.d,
+            activation: 'relu',
+          }),
+        tf: (x, f, b) => tf.relu(tf.add(tfConv(x, f, c.s, c.pad, c.d), b)),
+        fd: false,
+        seed: 41 + c.x[1],
+      });
+    }
+  });
+
+  it('a Conv2D layer caches its filter transform and follows every way its weights change', () => {
+    // 5x7 images: 12 tiles, below the uncached threshold, so only the layer's cache takes the
+    // Winograd path here.
+    const shape: [number, number, number, number] = [1, 5, 7, 8];
+    const layer = new zoo.Conv2D({
+      filters: 16,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      inputShape: [5, 7, 8],
+    });
+    const x = zoo.tensor(rand(5 * 7 * 8, 5, -1.5, 1.5), shape);
+    const tx = tf.tensor(x.dataSync(), shape);
+    (layer.apply(x) as zoo.Tensor).dispose();
+    const g = geometry('conv2d', shape, 3, 3, 16, 1, 'same');
+    expect(useWinograd(g, false)).toBe(false);
+    expect(useWinograd(g, true)).toBe(true);
+    const check = (what: string) => {
+      const [k, b] = layer.getWeights();
+      const want = tf.tidy(() =>
+        tf
+          .relu(
+            tf.add(
+              tf.conv2d(tx as tf.Tensor4D, tf.tensor4d(k.dataSync(), [3, 3, 8, 16]), 1, 'same'),
+              tf.tensor(b.dataSync(), [...b.shape]),
+            ),
+          )
+          .dataSync(),
+      );
+      const y = layer.apply(x) as zoo.Tensor;
+      expectClose(y.dataSync(), want, WINO_TOL.rtol, WINO_TOL.atol, what);
+      y.dispose();
+    };
+    const before = zoo.memory().numTensors;
+    check('first call');
+    check('cached transform');
+    expect(zoo.memory().numTensors, 'the cache holds no tensors').toBe(before);
+    // setWeights.
+    zoo.tidy(() =>
+      layer.setWeights([
+        zoo.tensor(rand(3 * 3 * 8 * 16, 6), [3, 3, 8, 16]),
+        zoo.tensor(rand(16, 7), [16]),
+      ]),
+    );
+    check('after setWeights');
+    // A raw in-place write to the kernel (as an optimizer does), flipping one weight's sign.
+    const kernel = layer.getWeights()[0] as zoo.Variable;
+    const v = kernel.dataSync();
+    v[123] = -v[123];
+    zoo.tidy(() => kernel.assign(zoo.tensor(v, kernel.shape)));
+    check('after an in-place write');
+    // A training step through a model, then predict.
+    const m = zoo.sequential({
+      layers: [layer, new zoo.Flatten(), zoo.layers.dense({ units: 2 })],
+    });
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    zoo.tidy(() => m.trainOnBatch(x, zoo.ones([1, 2])));
+    check('after a training step');
+    // The batch-1 prediction of the model equals the layers applied by hand with TF.js.
+    const [k, b, dk, db] = m.getWeights().map((w) => tf.tensor(w.dataSync(), [...w.shape]));
+    const want = tf.tidy(() => {
+      const h = tf.relu(tf.add(tf.conv2d(tx as tf.Tensor4D, k as tf.Tensor4D, 1, 'same'), b));
+      return tf.add(tf.matMul(tf.reshape(h, [1, -1]), dk), db).dataSync();
+    });
+    const p = m.predict(x);
+    expectClose(p.dataSync(), want, 1e-5, 1e-4, 'model predict');
+    p.dispose();
+    tf.dispose([k, b, dk, db, tx]);
+    m.dispose();
+    m.dispose(); // twice is harmless
+    x.dispose();
   });
 });

@@ -1,5 +1,5 @@
 // Convolutional layers, channels-last (NHWC) as Keras and TF.js.
-import { avgPool, fusedConv2d, maxPool, type Padding } from '../ops/conv.js';
+import { avgPool, fusedConv2d, maxPool, type Padding, WinogradCache } from '../ops/conv.js';
 import { max, mean } from '../ops/reduce.js';
 import { pad, reshape } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
@@ -129,6 +129,8 @@ export class Conv2D extends Layer {
   kernel: Tensor | undefined;
   bias: Tensor | undefined;
   private inChannels = 0;
+  /** The kernel's Winograd transform, reused across inference calls (see fusedConv2d). */
+  private readonly winograd = new WinogradCache();
 
   constructor(args: Conv2DArgs) {
     super(args);
@@ -230,11 +232,17 @@ export class Conv2D extends Layer {
       dilations: this.dilationRate,
       bias: this.bias,
       activation: fused ? (act as 'linear') : 'linear',
+      winogradCache: this.winograd,
     });
     if (fused) return y;
     const out = activate(y, act);
     y.dispose(); // the pre-activation (a tape holding it keeps it alive for the backward pass)
     return out;
+  }
+
+  override dispose(): void {
+    this.winograd.dispose();
+    super.dispose();
   }
 
   override getConfig(): Record<string, unknown> {
