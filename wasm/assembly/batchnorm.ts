@@ -411,3 +411,208 @@ export function bnBackwardRef(
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Batch norm fused with a following relu (training): the backward pass of r = relu(x*s + t)
+// takes dr and masks it on the fly, g = dr where x*s + t > 0 (the forward's own arithmetic,
+// recomputed bit for bit from x), else +0, so no separate relu-backward pass is needed:
+//   bnSumsRelu      s1[c] = sum_i g;  s2[c] = sum_i g * (x - mean)
+//   bnBackwardRelu  dx = a[c] * g + b[c] * (x - mean[c]) + d[c]
+// Same sums and rounding as bnSums / bnBackward of the masked gradient.
+
+/** g = dy where x * s + t > 0, else +0 (NaN dy passes where the mask holds). */
+// @ts-ignore: decorator
+@inline function reluMask(x: v128, dy: v128, s: v128, t: v128): v128 {
+  return v128.and(dy, f32x4.gt(f32x4.add(f32x4.mul(x, s), t), f32x4.splat(0)));
+}
+
+/** Per-channel s1, s2 of the relu-masked gradient (see above). */
+export function bnSumsRelu(
+  x: usize,
+  dy: usize,
+  m: i32,
+  c: i32,
+  mean: usize,
+  s: usize,
+  t: usize,
+  s1: usize,
+  s2: usize,
+): void {
+  const stride = <usize>c << 2;
+  const z = f64x2.splat(0);
+  let j = 0;
+  for (; j + 8 <= c; j += 8) {
+    const off = <usize>j << 2;
+    const u0 = v128.load(mean + off);
+    const u1 = v128.load(mean + off, 16);
+    const sc0 = v128.load(s + off);
+    const sc1 = v128.load(s + off, 16);
+    const sh0 = v128.load(t + off);
+    const sh1 = v128.load(t + off, 16);
+    let a0 = z, a1 = z, a2 = z, a3 = z;
+    let b0 = z, b1 = z, b2 = z, b3 = z;
+    let p = off;
+    for (let i = 0; i < m; i++) {
+      const x0 = v128.load(x + p);
+      const x1 = v128.load(x + p, 16);
+      const g0 = reluMask(x0, v128.load(dy + p), sc0, sh0);
+      const g1 = reluMask(x1, v128.load(dy + p, 16), sc1, sh1);
+      const d0 = f32x4.sub(x0, u0);
+      const d1 = f32x4.sub(x1, u1);
+      const gl0 = lo64(g0);
+      const gh0 = hi64(g0);
+      const gl1 = lo64(g1);
+      const gh1 = hi64(g1);
+      a0 = f64x2.add(a0, gl0);
+      a1 = f64x2.add(a1, gh0);
+      a2 = f64x2.add(a2, gl1);
+      a3 = f64x2.add(a3, gh1);
+      b0 = f64x2.add(b0, f64x2.mul(gl0, lo64(d0)));
+      b1 = f64x2.add(b1, f64x2.mul(gh0, hi64(d0)));
+      b2 = f64x2.add(b2, f64x2.mul(gl1, lo64(d1)));
+      b3 = f64x2.add(b3, f64x2.mul(gh1, hi64(d1)));
+      p += stride;
+    }
+    v128.store(s1 + off, demote2(a0, a1));
+    v128.store(s1 + off, demote2(a2, a3), 16);
+    v128.store(s2 + off, demote2(b0, b1));
+    v128.store(s2 + off, demote2(b2, b3), 16);
+  }
+  for (; j + 4 <= c; j += 4) {
+    const off = <usize>j << 2;
+    const u0 = v128.load(mean + off);
+    const sc0 = v128.load(s + off);
+    const sh0 = v128.load(t + off);
+    let a0 = z, a1 = z, b0 = z, b1 = z;
+    let p = off;
+    for (let i = 0; i < m; i++) {
+      const x0 = v128.load(x + p);
+      const g0 = reluMask(x0, v128.load(dy + p), sc0, sh0);
+      const d0 = f32x4.sub(x0, u0);
+      const gl0 = lo64(g0);
+      const gh0 = hi64(g0);
+      a0 = f64x2.add(a0, gl0);
+      a1 = f64x2.add(a1, gh0);
+      b0 = f64x2.add(b0, f64x2.mul(gl0, lo64(d0)));
+      b1 = f64x2.add(b1, f64x2.mul(gh0, hi64(d0)));
+      p += stride;
+    }
+    v128.store(s1 + off, demote2(a0, a1));
+    v128.store(s2 + off, demote2(b0, b1));
+  }
+  for (; j < c; j++) sumsReluColumn(x, dy, m, c, j, mean, s, t, s1, s2);
+}
+
+// @ts-ignore: decorator
+@inline function sumsReluColumn(
+  x: usize,
+  dy: usize,
+  m: i32,
+  c: i32,
+  j: i32,
+  mean: usize,
+  s: usize,
+  t: usize,
+  s1: usize,
+  s2: usize,
+): void {
+  const stride = <usize>c << 2;
+  const off = <usize>j << 2;
+  const mu = load<f32>(mean + off);
+  const sc = load<f32>(s + off);
+  const sh = load<f32>(t + off);
+  let a: f64 = 0;
+  let b: f64 = 0;
+  let p = off;
+  for (let i = 0; i < m; i++) {
+    const xv = load<f32>(x + p);
+    const g = <f64>(xv * sc + sh > 0 ? load<f32>(dy + p) : <f32>0);
+    a += g;
+    b += g * <f64>(xv - mu);
+    p += stride;
+  }
+  store<f32>(s1 + off, <f32>a);
+  store<f32>(s2 + off, <f32>b);
+}
+
+/** Scalar reference of {@link bnSumsRelu}. */
+export function bnSumsReluRef(
+  x: usize,
+  dy: usize,
+  m: i32,
+  c: i32,
+  mean: usize,
+  s: usize,
+  t: usize,
+  s1: usize,
+  s2: usize,
+): void {
+  for (let j = 0; j < c; j++) sumsReluColumn(x, dy, m, c, j, mean, s, t, s1, s2);
+}
+
+/** dx = a * g + b * (x - mean) + d per channel, g the relu-masked dy; dx may alias dy. */
+export function bnBackwardRelu(
+  x: usize,
+  dy: usize,
+  dx: usize,
+  m: i32,
+  c: i32,
+  mean: usize,
+  a: usize,
+  b: usize,
+  d: usize,
+  s: usize,
+  t: usize,
+): void {
+  const stride = <usize>c << 2;
+  const c4 = c & ~3;
+  for (let i = 0; i < m; i++) {
+    const row = <usize>i * stride;
+    let j = 0;
+    for (; j < c4; j += 4) {
+      const o = row + (<usize>j << 2);
+      const q = <usize>j << 2;
+      const xv = v128.load(x + o);
+      const g = reluMask(xv, v128.load(dy + o), v128.load(s + q), v128.load(t + q));
+      const t1 = f32x4.mul(v128.load(a + q), g);
+      const t3 = f32x4.mul(v128.load(b + q), f32x4.sub(xv, v128.load(mean + q)));
+      v128.store(dx + o, f32x4.add(f32x4.add(t1, t3), v128.load(d + q)));
+    }
+    for (; j < c; j++) {
+      const o = row + (<usize>j << 2);
+      const q = <usize>j << 2;
+      const xv = load<f32>(x + o);
+      const g: f32 = xv * load<f32>(s + q) + load<f32>(t + q) > 0 ? load<f32>(dy + o) : 0;
+      const t1 = load<f32>(a + q) * g;
+      const t3 = load<f32>(b + q) * (xv - load<f32>(mean + q));
+      store<f32>(dx + o, t1 + t3 + load<f32>(d + q));
+    }
+  }
+}
+
+/** Scalar reference of {@link bnBackwardRelu}. */
+export function bnBackwardReluRef(
+  x: usize,
+  dy: usize,
+  dx: usize,
+  m: i32,
+  c: i32,
+  mean: usize,
+  a: usize,
+  b: usize,
+  d: usize,
+  s: usize,
+  t: usize,
+): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < c; j++) {
+      const o = (<usize>i * <usize>c + <usize>j) << 2;
+      const q = <usize>j << 2;
+      const xv = load<f32>(x + o);
+      const g: f32 = xv * load<f32>(s + q) + load<f32>(t + q) > 0 ? load<f32>(dy + o) : 0;
+      const t1 = load<f32>(a + q) * g;
+      const t3 = load<f32>(b + q) * (xv - load<f32>(mean + q));
+      store<f32>(dx + o, t1 + t3 + load<f32>(d + q));
+    }
+  }
+}

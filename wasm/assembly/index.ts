@@ -11,4 +11,6 @@ export * from './pool';
 export * from './shape';
 export * from './optim';
 export * from './rnn';
+export * from './winograd';
 export * from './batchnorm';
+export * from './convgrad';

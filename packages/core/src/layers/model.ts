@@ -20,6 +20,7 @@ import {
   SymbolicTensor,
   weightsChanged,
 } from './layer.js';
+import { planTrainFusions, runTrainFusion } from './trainfuse.js';
 import {
   type CompileArgs,
   type Compiled,
@@ -169,9 +170,20 @@ export class LayersModel extends Layer {
     if (args.training || grads) weightsChanged();
     const fold = !args.training && !grads && this.foldBatchNorm;
     if (fold) this.foldPlan ??= planFolds(this.nodes, this.outputs);
+    // Training runs batch norm -> relu pairs as one fused batch norm (./trainfuse.ts).
+    const fuse = args.training ? planTrainFusions(this.nodes, this.outputs) : null;
     const folded = new Set<LayerNode>();
     for (const node of this.nodes) {
       if (node.inputs.length === 0 || folded.has(node)) continue;
+      const act = fuse?.get(node);
+      if (act !== undefined && (masks.get(node.inputs[0]) ?? null) === null) {
+        const y = runTrainFusion(node, values.get(node.inputs[0])!);
+        if (y !== null) {
+          values.set(act.outputs[0], y);
+          folded.add(act);
+          continue;
+        }
+      }
       const step = fold ? this.foldPlan!.steps.get(node) : undefined;
       if (step !== undefined && (masks.get(node.inputs[0]) ?? null) === null) {
         const y = runFold(step, values.get(node.inputs[0])!);

@@ -191,20 +191,7 @@ export class BatchNormalization extends Layer {
         `${this.name}: expected input of shape [batch, ..., ${this.channels}], got ${fmt(x.shape)}`,
       );
     }
-    if (args.training && this.trainable) {
-      const { y, mean, variance } = batchNormTraining(
-        x,
-        this.gamma ?? null,
-        this.beta ?? null,
-        this.epsilon,
-      );
-      movingAverageUpdate(this.movingMean!, mean, this.momentum);
-      movingAverageUpdate(this.movingVariance!, variance, this.momentum);
-      weightsChanged();
-      mean.dispose();
-      variance.dispose();
-      return y;
-    }
+    if (args.training && this.trainable) return this.trainingCall(x, false);
     return batchNorm(
       x,
       this.movingMean!,
@@ -213,6 +200,34 @@ export class BatchNormalization extends Layer {
       this.gamma ?? null,
       this.epsilon,
     );
+  }
+
+  /** Training mode: batch statistics, moving statistics updated (then relu when `relu`). */
+  private trainingCall(x: Tensor, relu: boolean): Tensor {
+    const { y, mean, variance } = batchNormTraining(
+      x,
+      this.gamma ?? null,
+      this.beta ?? null,
+      this.epsilon,
+      relu,
+    );
+    movingAverageUpdate(this.movingMean!, mean, this.momentum);
+    movingAverageUpdate(this.movingVariance!, variance, this.momentum);
+    weightsChanged();
+    mean.dispose();
+    variance.dispose();
+    return y;
+  }
+
+  /**
+   * relu(call(x, { training: true })) in the batch norm's own passes (the relu's forward and
+   * backward fused into them): a model runs a BatchNormalization whose output only feeds an
+   * Activation('relu') this way when training. Null (nothing done) when the layer would not
+   * run in training mode (`trainable` false) or x does not fit. @internal
+   */
+  callTrainingRelu(x: Tensor): Tensor | null {
+    if (!this.trainable || x.rank < 2 || x.shape[x.rank - 1] !== this.channels) return null;
+    return this.trainingCall(x, true);
   }
 
   override getConfig(): Record<string, unknown> {

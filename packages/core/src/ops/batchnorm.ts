@@ -40,6 +40,24 @@ function sums(
   kernels().bnSums(x, dy, m, c, meanPtr, s1, s2);
 }
 
+/**
+ * s1, s2 as {@link sums} of g = dy where x*s + t > 0, else 0: the gradient through a relu that
+ * followed the affine y = x*s + t (recomputed from x, bit for bit as the forward pass).
+ */
+function sumsRelu(
+  x: number,
+  dy: number,
+  m: number,
+  c: number,
+  meanPtr: number,
+  s: number,
+  t: number,
+  s1: number,
+  s2: number,
+): void {
+  kernels().bnSumsRelu(x, dy, m, c, meanPtr, s, t, s1, s2);
+}
+
 /** dx[i,c] = a[c] * dy[i,c] + b[c] * (x[i,c] - mean[c]) + d[c]. */
 function backwardAffine(
   x: number,
@@ -53,6 +71,23 @@ function backwardAffine(
   d: number,
 ): void {
   kernels().bnBackward(x, dy, dx, m, c, meanPtr, a, b, d);
+}
+
+/** As {@link backwardAffine} with dy masked as in {@link sumsRelu}. */
+function backwardAffineRelu(
+  x: number,
+  dy: number,
+  dx: number,
+  m: number,
+  c: number,
+  meanPtr: number,
+  a: number,
+  b: number,
+  d: number,
+  s: number,
+  t: number,
+): void {
+  kernels().bnBackwardRelu(x, dy, dx, m, c, meanPtr, a, b, d, s, t);
 }
 
 /** A [c] tensor filled from a JS array. */
@@ -212,13 +247,15 @@ export interface BatchNormTrainingResult {
  * biased variance (as tf.moments). The statistics are returned too (for moving averages) and
  * carry no gradient; `y` is differentiable with respect to x, gamma and beta (the gradient
  * flows through the batch statistics, as in tfjs-layers and Keras). gamma / beta may be null
- * (scale = 1 / offset = 0).
+ * (scale = 1 / offset = 0). With `relu`, `y` is relu of that (a following relu fused into the
+ * same passes, forward and backward: the backward pass recomputes the relu's mask from x).
  */
 export function batchNormTraining(
   x: TensorLike,
   gamma: TensorLike | null,
   beta: TensorLike | null,
   epsilon = 0.001,
+  relu = false,
 ): BatchNormTrainingResult {
   const op = 'batchNormTraining';
   const xt = toTensor(op, x, 'x');
@@ -245,11 +282,16 @@ export function batchNormTraining(
   const s = vec(sArr);
   const t = vec(tArr);
   const y = empty(xt.shape);
-  if (y.size > 0) affine(xt.ptr, y.ptr, m, c, s.ptr, t.ptr);
-  s.dispose();
-  t.dispose();
+  if (y.size > 0) affine(xt.ptr, y.ptr, m, c, s.ptr, t.ptr, relu ? 1 : 0);
   const inputs = [xt, ...(g === null ? [] : [g]), ...(b === null ? [] : [b])];
-  if (engine.needsGrad(inputs)) {
+  const record = engine.needsGrad(inputs);
+  // The relu's mask is recomputed from x, s and t in the backward pass.
+  const keepAffine = record && relu;
+  if (!keepAffine) {
+    s.dispose();
+    t.dispose();
+  }
+  if (record) {
     // The tape keeps its own copies of the statistics (the caller may dispose the returned ones).
     const savedMean = vec(read(mean));
     const savedInv = vec(inv);
@@ -264,7 +306,13 @@ export function batchNormTraining(
         //        d = -gamma*inv*S1/M.
         const s1 = empty([c]);
         const s2 = empty([c]);
-        if (m > 0) sums(xt.ptr, dy.ptr, m, c, savedMean.ptr, s1.ptr, s2.ptr);
+        if (m > 0) {
+          if (keepAffine) {
+            sumsRelu(xt.ptr, dy.ptr, m, c, savedMean.ptr, s.ptr, t.ptr, s1.ptr, s2.ptr);
+          } else {
+            sums(xt.ptr, dy.ptr, m, c, savedMean.ptr, s1.ptr, s2.ptr);
+          }
+        }
         const S1 = read(s1).slice();
         const S2 = read(s2).slice();
         s1.dispose();
@@ -286,8 +334,23 @@ export function batchNormTraining(
           const bvv = vec(bA);
           const dv = vec(dA);
           const dx = empty(xt.shape);
-          if (dx.size > 0)
+          if (dx.size > 0 && keepAffine) {
+            backwardAffineRelu(
+              xt.ptr,
+              dy.ptr,
+              dx.ptr,
+              m,
+              c,
+              savedMean.ptr,
+              av.ptr,
+              bvv.ptr,
+              dv.ptr,
+              s.ptr,
+              t.ptr,
+            );
+          } else if (dx.size > 0) {
             backwardAffine(xt.ptr, dy.ptr, dx.ptr, m, c, savedMean.ptr, av.ptr, bvv.ptr, dv.ptr);
+          }
           av.dispose();
           bvv.dispose();
           dv.dispose();
@@ -309,7 +372,7 @@ export function batchNormTraining(
         if (b !== null) grads.push(needs[i++] ? shaped(S1, b) : null);
         return grads;
       },
-      [savedMean, savedInv],
+      keepAffine ? [savedMean, savedInv, s, t] : [savedMean, savedInv],
     );
   }
   return { y, mean, variance };
