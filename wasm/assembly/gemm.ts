@@ -33,10 +33,27 @@ const SMALL_M: i32 = 8;
 // Products at most this wide read A in place instead of packing it.
 const DIRECT_A_N: i32 = 40;
 
-// Static scratch: packed A block (MC x KC), packed B panel (KC x NC), one partial C tile.
-const packA: usize = memory.data(MC * KC * 16, 64);
-const packB: usize = memory.data(KC * NC * 4, 64);
-const tile: usize = memory.data(MR * NR * 4, 64);
+// Scratch: packed A block (MC x KC), packed B panel (KC x NC), one partial C tile. Static for
+// the main instance; each worker instance of the threads build points them at its own area
+// (gemmSetScratch), since all instances share one memory.
+let packA: usize = memory.data(MC * KC * 16, 64);
+let packB: usize = memory.data(KC * NC * 4, 64);
+let tile: usize = memory.data(MR * NR * 4, 64);
+
+/** Bytes of GEMM scratch one instance needs (see gemmSetScratch). */
+export function gemmScratchSize(): i32 {
+  return MC * KC * 16 + KC * NC * 4 + MR * NR * 4;
+}
+
+/**
+ * Points this instance's GEMM scratch at `base` (gemmScratchSize() bytes, 64-byte aligned,
+ * owned by this instance): worker instances of the threads build call it once at start.
+ */
+export function gemmSetScratch(base: usize): void {
+  packA = base;
+  packB = base + <usize>(MC * KC * 16);
+  tile = packB + <usize>(KC * NC * 4);
+}
 
 // Write-back flags.
 const F_ACC: i32 = 1; // add the existing C
@@ -406,6 +423,42 @@ function rowTimesB(
 ): void {
   const ldbb = <usize>ldb << 2;
   let j = 0;
+  // 32 columns per pass: eight independent sums hide the add latency, and each row of B is
+  // read two cache lines at a time.
+  for (; j + 32 <= n; j += 32) {
+    let c0 = f32x4.splat(0);
+    let c1 = f32x4.splat(0);
+    let c2 = f32x4.splat(0);
+    let c3 = f32x4.splat(0);
+    let c4 = f32x4.splat(0);
+    let c5 = f32x4.splat(0);
+    let c6 = f32x4.splat(0);
+    let c7 = f32x4.splat(0);
+    let ap = a;
+    let bp = b + (<usize>j << 2);
+    for (let p = 0; p < k; p++) {
+      const s = v128.load32_splat(ap);
+      c0 = madd(s, v128.load(bp), c0);
+      c1 = madd(s, v128.load(bp, 16), c1);
+      c2 = madd(s, v128.load(bp, 32), c2);
+      c3 = madd(s, v128.load(bp, 48), c3);
+      c4 = madd(s, v128.load(bp, 64), c4);
+      c5 = madd(s, v128.load(bp, 80), c5);
+      c6 = madd(s, v128.load(bp, 96), c6);
+      c7 = madd(s, v128.load(bp, 112), c7);
+      ap += sa;
+      bp += ldbb;
+    }
+    const o = <usize>j << 2;
+    fin4(c + o, c0, bias + o, flags);
+    fin4(c + o + 16, c1, bias + o + 16, flags);
+    fin4(c + o + 32, c2, bias + o + 32, flags);
+    fin4(c + o + 48, c3, bias + o + 48, flags);
+    fin4(c + o + 64, c4, bias + o + 64, flags);
+    fin4(c + o + 80, c5, bias + o + 80, flags);
+    fin4(c + o + 96, c6, bias + o + 96, flags);
+    fin4(c + o + 112, c7, bias + o + 112, flags);
+  }
   for (; j + 16 <= n; j += 16) {
     let c0 = f32x4.splat(0);
     let c1 = f32x4.splat(0);

@@ -1,4 +1,5 @@
-// Compiles the AssemblyScript kernels into two wasm variants (SIMD and relaxed SIMD) and
+// Compiles the AssemblyScript kernels into wasm variants (SIMD and relaxed SIMD, each also as
+// a shared-memory threads build) and
 // generates src/generated/: the wasm bytes as base64 (so the ESM bundle carries them) and a
 // typed interface of the kernel exports (from asc's raw bindings). The slim entry
 // (src/slim.ts) imports none of the base64, for bundles that load the .wasm files themselves.
@@ -38,8 +39,79 @@ function compile(entry, out, features, extra = []) {
   });
 }
 
+/**
+ * Writes build/`out`: build/`file` with its imported memory declared shared (limits flag 0x01,
+ * maximum given, becomes 0x03, shared with a maximum), which is all that distinguishes a
+ * `--sharedMemory` build of code that uses no atomics.
+ */
+function sharedMemoryTwin(file, out) {
+  if (embedOnly) return;
+  const bytes = readFileSync(join(build, file));
+  let p = 8;
+  const u32 = () => {
+    let r = 0;
+    let shift = 0;
+    let b;
+    do {
+      b = bytes[p++];
+      r += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return r;
+  };
+  const limits = () => {
+    const at = p;
+    const flag = bytes[p++];
+    u32();
+    if (flag & 1) u32();
+    return at;
+  };
+  while (p < bytes.length) {
+    const id = bytes[p++];
+    const size = u32();
+    const end = p + size;
+    if (id === 2) {
+      for (let n = u32(); n > 0; n--) {
+        for (let name = 0; name < 2; name++) {
+          const len = u32(); // module name, then field name
+          p += len;
+        }
+        const kind = bytes[p++];
+        if (kind === 0) u32();
+        else if (kind === 1) {
+          p++; // reference type
+          limits();
+        } else if (kind === 3)
+          p += 2; // value type, mutability
+        else if (kind === 2) {
+          const at = limits();
+          if (bytes[at] !== 0x01) {
+            throw new Error(`build: ${file} imports a memory with limits flag ${bytes[at]}, not 1`);
+          }
+          const twin = Buffer.from(bytes);
+          twin[at] = 0x03;
+          // (Node 20 validates relaxed SIMD only behind a flag: check where the original passes.)
+          if (WebAssembly.validate(bytes) && !WebAssembly.validate(twin)) {
+            throw new Error(`build: ${out} does not validate`);
+          }
+          writeFileSync(join(build, out), twin);
+          return;
+        } else throw new Error(`build: ${file} has an import of unknown kind ${kind}`);
+      }
+    }
+    p = end;
+  }
+  throw new Error(`build: ${file} imports no memory`);
+}
+
 compile('assembly/index.ts', 'build/zoo-simd.wasm', 'simd', ['--bindings', 'raw']);
 compile('assembly/index.ts', 'build/zoo-relaxed.wasm', 'simd,relaxed-simd');
+// Their shared-memory twins for @zoo/core's worker threads (ready({ threads })): the same code
+// over a shared memory of up to 4 GiB, which every thread instantiates the module on. asc with
+// `--enable threads --sharedMemory` emits the same bytes but one, the memory import's limits
+// flag, so the twins are derived from the builds above rather than compiled twice more.
+sharedMemoryTwin('zoo-simd.wasm', 'zoo-threads.wasm');
+sharedMemoryTwin('zoo-relaxed.wasm', 'zoo-relaxed-threads.wasm');
 // The word2vec module: a small module of its own, so @zoo/word2vec ships without the main kernels.
 compile('assembly/word2vec/index.ts', 'build/zoo-word2vec-simd.wasm', 'simd', [
   '--bindings',
@@ -195,6 +267,8 @@ function writeEmbedded(name, entries) {
 writeEmbedded('wasm', [
   ['SIMD_WASM_BASE64', 'zoo-simd.wasm'],
   ['RELAXED_WASM_DELTA_BASE64', 'zoo-relaxed.wasm', 'zoo-simd.wasm'],
+  ['THREADS_WASM_DELTA_BASE64', 'zoo-threads.wasm', 'zoo-simd.wasm'],
+  ['RELAXED_THREADS_WASM_DELTA_BASE64', 'zoo-relaxed-threads.wasm', 'zoo-relaxed.wasm'],
 ]);
 writeEmbedded('word2vec-wasm', [
   ['W2V_SIMD_WASM_BASE64', 'zoo-word2vec-simd.wasm'],
@@ -231,5 +305,5 @@ console.log(
   `word2vec kernels: simd ${readFileSync(join(build, 'zoo-word2vec-simd.wasm')).length} B, relaxed ${readFileSync(join(build, 'zoo-word2vec-relaxed.wasm')).length} B, threads ${readFileSync(join(build, 'zoo-word2vec-threads.wasm')).length} B`,
 );
 console.log(
-  `kernels: simd ${readFileSync(join(build, 'zoo-simd.wasm')).length} B, relaxed ${readFileSync(join(build, 'zoo-relaxed.wasm')).length} B`,
+  `kernels: simd ${readFileSync(join(build, 'zoo-simd.wasm')).length} B, relaxed ${readFileSync(join(build, 'zoo-relaxed.wasm')).length} B, threads ${readFileSync(join(build, 'zoo-threads.wasm')).length} B, relaxed threads ${readFileSync(join(build, 'zoo-relaxed-threads.wasm')).length} B`,
 );

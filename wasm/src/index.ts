@@ -22,6 +22,7 @@ export {
   relaxedSimdSupported,
   simdSupported,
 } from './loader-core.js';
+export { type LoadThreadKernelsOptions, loadThreadKernels, threadsWasmBytes } from './threads.js';
 export {
   type LoadedWord2VecKernels,
   type LoadWord2VecKernelsOptions,

@@ -19,11 +19,12 @@ import type { KernelExports } from './generated/exports.js';
 import type { Word2VecKernelExports } from './generated/word2vec-exports.js';
 import { kernelSpec, type LoadedKernels, type LoadKernelsOptions } from './kernels.js';
 import { type KernelVariant, loadModule, notEmbedded } from './loader-core.js';
+import { type LoadThreadKernelsOptions, loadThreadModule } from './threads-core.js';
 import {
   type LoadedWord2VecKernels,
   type LoadWord2VecKernelsOptions,
   type LoadWord2VecThreadKernelsOptions,
-  loadThreadKernels,
+  loadThreadKernels as loadWord2VecThreadModule,
   word2vecSpec,
 } from './word2vec-core.js';
 
@@ -36,6 +37,7 @@ export {
   relaxedSimdSupported,
   simdSupported,
 } from './loader-core.js';
+export type { LoadThreadKernelsOptions } from './threads-core.js';
 export {
   type LoadedWord2VecKernels,
   type LoadWord2VecKernelsOptions,
@@ -84,7 +86,25 @@ export function word2vecThreadsWasmBytes(): Uint8Array<ArrayBuffer> {
 export function loadWord2VecThreadKernels(
   options: LoadWord2VecThreadKernelsOptions,
 ): Promise<LoadedWord2VecKernels> {
-  return loadThreadKernels(options, () => {
+  return loadWord2VecThreadModule(options, () => {
     throw notEmbedded('loadWord2VecThreadKernels', 'zoo-word2vec-threads.wasm');
+  });
+}
+
+/** Throws: the slim entry embeds no wasm (import `@zoo/kernels/zoo-threads.wasm` instead). */
+export function threadsWasmBytes(variant: KernelVariant): Uint8Array<ArrayBuffer> {
+  throw notEmbedded(
+    'threadsWasmBytes',
+    variant === 'relaxed' ? 'zoo-relaxed-threads.wasm' : 'zoo-threads.wasm',
+  );
+}
+
+/** Loads the threads kernel module given as `module` (required here) over a shared memory. */
+export function loadThreadKernels(options: LoadThreadKernelsOptions): Promise<LoadedKernels> {
+  return loadThreadModule(options, (v) => {
+    throw notEmbedded(
+      'loadThreadKernels',
+      v === 'relaxed' ? 'zoo-relaxed-threads.wasm' : 'zoo-threads.wasm',
+    );
   });
 }

@@ -2,10 +2,20 @@
 import {
   type KernelExports,
   type KernelVariant,
+  type LoadedKernels,
   type LoadKernelsOptions,
   loadKernels,
+  loadThreadKernels,
   MAX_PAGES,
 } from '@zoo/kernels';
+import {
+  bindKernels,
+  MAX_THREADS,
+  startPool,
+  stopPool,
+  threadCount,
+  threadSupport,
+} from './parallel.js';
 
 /** Options of {@link ready}. */
 export interface ReadyOptions {
@@ -16,6 +26,17 @@ export interface ReadyOptions {
   module?: WebAssembly.Module | BufferSource;
   /** `'auto'` (default) uses relaxed SIMD where the runtime validates it. */
   variant?: KernelVariant | 'auto';
+  /**
+   * Threads the heavy kernels (large matrix products, convolutions) run on. 1 (default): all
+   * on the calling thread. N > 1: the kernels run over a shared memory with N - 1 worker
+   * threads (Node `worker_threads`; browser workers on a cross-origin-isolated page), which
+   * needs SharedArrayBuffer (ready rejects where threads do not exist, e.g. Cloudflare
+   * workerd). `'auto'`: the cores there are, at most 4, or 1 where threads do not exist.
+   * Results are deterministic for a given count (most ops give the same bits as one thread;
+   * convolution filter gradients are summed per thread, so they round differently). The first
+   * `ready()` call of a process decides; {@link shutdown} stops the workers.
+   */
+  threads?: number | 'auto';
 }
 
 /** What runs the kernels, as reported by {@link backendInfo}. */
@@ -204,34 +225,124 @@ let kernelExports: KernelExports | undefined;
 let heapInstance: Heap | undefined;
 let variantInUse: KernelVariant = 'simd';
 let loading: Promise<void> | undefined;
+/** The `threads` option of the call that started loading. */
+let threadsAsked: number | 'auto' = 1;
+/** Threads `'auto'` takes at most. */
+const AUTO_THREADS = 4;
+/** Starts the workers again (after {@link shutdown}), once a pool has run. */
+let restartPool: (() => Promise<void>) | null = null;
+/** Whether {@link shutdown} stopped the workers. */
+let poolStopped = false;
+/** Threads the kernels were loaded for (what `'auto'` came to). */
+let threadsLoaded = 1;
 /** Small i32 area for shape/stride arguments (64 ints). @internal */
 export let argPtr = 0;
 
 /**
- * Loads and warms the kernels. Every op needs this to have resolved first; calling it again
- * is cheap and returns the same instance.
+ * Loads and warms the kernels (and, with `threads`, starts the worker threads). Every op
+ * needs this to have resolved first; calling it again is cheap and returns the same instance.
+ * The first call decides the thread count: a later call asking for another one rejects.
  */
 export function ready(options: ReadyOptions = {}): Promise<void> {
+  const threads = options.threads;
+  if (threads !== undefined && threads !== 'auto') {
+    if (
+      typeof threads !== 'number' ||
+      !Number.isInteger(threads) ||
+      threads < 1 ||
+      threads > MAX_THREADS
+    ) {
+      return Promise.reject(
+        new Error(
+          `ready: threads must be a whole number from 1 to ${MAX_THREADS} or 'auto', got ${typeof threads === 'string' ? JSON.stringify(threads) : String(threads)}`,
+        ),
+      );
+    }
+  }
   if (loading === undefined) {
-    const opts: LoadKernelsOptions = { variant: options.variant ?? 'auto' };
-    if (options.module !== undefined) opts.module = options.module;
-    const pending = loadKernels(opts).then(
-      (loaded) => {
-        kernelExports = loaded.exports;
-        variantInUse = loaded.variant;
-        heapInstance = new Heap(loaded.memory, loaded.heapBase);
-        argPtr = heapInstance.alloc(64 * 4);
-        warmup();
-      },
-      (err: unknown) => {
-        loading = undefined;
-        throw err;
-      },
-    );
+    threadsAsked = threads ?? 1;
+    const pending = load(options, threadsAsked).catch((err: unknown) => {
+      loading = undefined;
+      throw err;
+    });
     loading = pending;
     return pending;
   }
+  if (
+    threads !== undefined &&
+    threads !== threadsAsked &&
+    !(isReady() && threads === threadsLoaded)
+  ) {
+    return Promise.reject(
+      new Error(
+        `ready: the kernels are already ${isReady() ? 'loaded' : 'loading'} with threads: ${JSON.stringify(threadsAsked)}${isReady() ? ` (${threadCount()} running)` : ''}, so threads: ${JSON.stringify(threads)} cannot apply; the thread count is fixed when the kernels load: pass it to the first ready() call of the process`,
+      ),
+    );
+  }
+  if (threads !== undefined && poolStopped && restartPool !== null) {
+    // Asked for the threads again after shutdown(): start the workers again.
+    poolStopped = false;
+    const restart = restartPool().catch((err: unknown) => {
+      poolStopped = true;
+      loading = Promise.resolve();
+      throw err;
+    });
+    loading = restart;
+    return restart;
+  }
   return loading;
+}
+
+async function load(options: ReadyOptions, threads: number | 'auto'): Promise<void> {
+  const opts: LoadKernelsOptions = { variant: options.variant ?? 'auto' };
+  if (options.module !== undefined) opts.module = options.module;
+  let count = threads === 'auto' ? 1 : threads;
+  const support = count > 1 || threads === 'auto' ? await threadSupport() : null;
+  if (support === null && count > 1) {
+    throw new Error(
+      `ready: threads: ${count} needs worker threads over a shared WebAssembly.Memory (SharedArrayBuffer; in browsers a cross-origin-isolated page), which this runtime lacks (Cloudflare workerd has none): use threads: 1 or 'auto'`,
+    );
+  }
+  if (support !== null && threads === 'auto') count = Math.min(support.cores, AUTO_THREADS);
+  let loaded: LoadedKernels;
+  if (support !== null && count > 1) {
+    const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
+    try {
+      loaded = await loadThreadKernels({ ...opts, memory });
+    } catch (err) {
+      if (!(err instanceof WebAssembly.LinkError)) throw err;
+      throw new Error(
+        `ready: with threads > 1, 'module' must be the threads build of the kernels (@zoo/kernels/zoo-threads.wasm or zoo-relaxed-threads.wasm), whose memory is shared: ${err.message}`,
+      );
+    }
+  } else {
+    loaded = await loadKernels(opts);
+  }
+  const h = new Heap(loaded.memory, loaded.heapBase);
+  bindKernels(loaded.exports);
+  if (support !== null && count > 1) {
+    const start = () => startPool(count, support, loaded.module, loaded.memory, h);
+    await start();
+    restartPool = start;
+  }
+  threadsLoaded = support !== null ? count : 1;
+  kernelExports = loaded.exports;
+  variantInUse = loaded.variant;
+  heapInstance = h;
+  argPtr = h.alloc(64 * 4);
+  warmup();
+}
+
+/**
+ * Stops the worker threads `ready({ threads })` started, if any, and waits until they have
+ * ended; the kernels, and every tensor, stay usable on the calling thread, and
+ * `ready({ threads })` with the same count starts the workers again. Idle workers never keep a
+ * Node process alive, so calling this is optional before exiting.
+ */
+export async function shutdown(): Promise<void> {
+  await loading?.catch(() => {});
+  if (restartPool !== null) poolStopped = true;
+  await stopPool();
 }
 
 /** The loaded kernel exports; throws a clear error before {@link ready} has resolved. @internal */
@@ -258,7 +369,7 @@ export function isReady(): boolean {
 /** What the kernels run on: SIMD always, relaxed SIMD when loaded, and the thread count. */
 export function backendInfo(): BackendInfo {
   kernels();
-  return { simd: true, relaxedSimd: variantInUse === 'relaxed', threads: 1 };
+  return { simd: true, relaxedSimd: variantInUse === 'relaxed', threads: threadCount() };
 }
 
 /** Writes up to 64 int32 arguments (shapes, strides) into the argument area. @internal */

@@ -17,6 +17,7 @@ export {
   isReady,
   type ReadyOptions,
   ready,
+  shutdown,
   ZooOutOfMemoryError,
 } from './backend.js';
 export * as data from './data/idx.js';

@@ -1,6 +1,7 @@
 // Matrix products on the packed SIMD GEMM, with bias and activation fused for dense layers.
 import { kernels } from '../backend.js';
 import { engine } from '../engine.js';
+import { gemm } from '../parallel.js';
 import { empty, type Tensor, view } from '../tensor.js';
 import { checkDtype, fmt, sizeOf } from '../util.js';
 import { type TensorLike, toTensor } from './creation.js';
@@ -50,12 +51,12 @@ function gemmRaw(
   }
   const out = empty([...batch, m, n]);
   const nb = sizeOf(batch);
-  const kx = kernels();
   const biasPtr = bias === null ? 0 : bias.ptr;
   const aOff = batchOffsets(aBatch, batch, m * k * 4);
   const bOff = batchOffsets(bBatch, batch, k * n * 4);
   for (let i = 0; i < nb; i++) {
-    kx.gemm(
+    // Split over worker threads when ready({ threads }) started them and the product is large.
+    gemm(
       ta ? 1 : 0,
       tb ? 1 : 0,
       m,
