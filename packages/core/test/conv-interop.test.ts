@@ -5,8 +5,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as zoo from '../src/index.js';
-import { io, loadLayersModel, type ModelArtifacts } from '../src/io/index.js';
+import { io, loadLayersModel } from '../src/io/index.js';
 import { type LayersModel, Sequential } from '../src/layers/model.js';
+import { tfArtifacts, zooArtifacts } from './artifacts.js';
 import { expectClose, prepare, rand, tf } from './oracle.js';
 
 beforeAll(prepare);
@@ -144,28 +145,6 @@ function setTfWeights(m: tfl.LayersModel, seed: number): void {
 function setZooWeights(m: LayersModel, seed: number): void {
   const shapes = m.weights.map((w) => [...w.shape]);
   zoo.tidy(() => m.setWeights(weightValues(shapes, seed).map((d, i) => zoo.tensor(d, shapes[i]))));
-}
-
-async function tfArtifacts(m: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-}
-
-async function zooArtifacts(m: LayersModel): Promise<ModelArtifacts> {
-  let saved: ModelArtifacts | undefined;
-  await m.save(
-    io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
 }
 
 const x = rand(BATCH * SHAPE[0] * SHAPE[1] * SHAPE[2], 17, -1, 1);

@@ -3,9 +3,10 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as zoo from '../src/index.js';
-import { io, loadLayersModel, type ModelArtifacts } from '../src/io/index.js';
+import { io, loadLayersModel } from '../src/io/index.js';
 import { activation, dense, dropoutLayer, input } from '../src/layers/core.js';
 import { type LayersModel, model, Sequential, sequential } from '../src/layers/model.js';
+import { tfArtifacts, zooArtifacts } from './artifacts.js';
 import { expectClose, prepare, rand, tf } from './oracle.js';
 
 beforeAll(prepare);
@@ -36,28 +37,6 @@ function setZooWeights(m: LayersModel, seed: number): void {
   zoo.tidy(() =>
     m.setWeights(ws.map((w, i) => zoo.tensor(rand(w.size, seed + i, -0.8, 0.8), w.shape))),
   );
-}
-
-async function tfArtifacts(m: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-}
-
-async function zooArtifacts(m: LayersModel): Promise<ModelArtifacts> {
-  let saved: ModelArtifacts | undefined;
-  await m.save(
-    io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
 }
 
 function tfPredict(m: tfl.LayersModel, x: Float32Array): Float32Array {

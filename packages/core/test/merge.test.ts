@@ -3,6 +3,7 @@
 // tfjs-layers, and clear errors for inputs that do not fit.
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { tfArtifacts, zooArtifacts } from './artifacts.js';
 import { checkOp, expectClose, prepare, rand, tf, zoo } from './oracle.js';
 
 const { io, loadLayersModel } = zoo;
@@ -109,28 +110,6 @@ describe('merge layers: shape checks', () => {
     );
   });
 });
-
-async function tfArtifacts(m: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-}
-
-async function zooArtifacts(m: LayersModel): Promise<ModelArtifacts> {
-  let saved: ModelArtifacts | undefined;
-  await m.save(
-    io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-}
 
 /** Two inputs, dense branches, every merge layer tfjs-layers has, one output. */
 // biome-ignore lint/suspicious/noExplicitAny: the builder is shared by Zoo and tfjs-layers.

@@ -4,8 +4,9 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as zoo from '../src/index.js';
-import { io, loadLayersModel, type ModelArtifacts } from '../src/io/index.js';
+import { io, loadLayersModel } from '../src/io/index.js';
 import { type LayersModel, Sequential } from '../src/layers/model.js';
+import { tfArtifacts, zooArtifacts } from './artifacts.js';
 import { expectClose, prepare, rand, tf } from './oracle.js';
 
 beforeAll(prepare);
@@ -103,28 +104,6 @@ function setTfWeights(m: tfl.LayersModel, seed: number): void {
 function setZooWeights(m: LayersModel, seed: number): void {
   const shapes = m.weights.map((w) => [...w.shape]);
   zoo.tidy(() => m.setWeights(weightValues(shapes, seed).map((d, i) => zoo.tensor(d, shapes[i]))));
-}
-
-async function tfArtifacts(m: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-}
-
-async function zooArtifacts(m: LayersModel): Promise<ModelArtifacts> {
-  let saved: ModelArtifacts | undefined;
-  await m.save(
-    io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
 }
 
 /** Padded ids: row b has 7 - 2b real tokens (at least 1), zeros after, one zero inside row 0. */

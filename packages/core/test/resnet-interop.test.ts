@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as zoo from '../src/index.js';
 import { io, loadLayersModel, type ModelArtifacts } from '../src/io/index.js';
 import type { LayersModel } from '../src/layers/model.js';
+import { tfArtifacts, zooArtifacts } from './artifacts.js';
 import { expectClose, prepare, rand, tf } from './oracle.js';
 
 beforeAll(prepare);
@@ -67,28 +68,6 @@ function valuesFor(name: string, size: number, seed: number): Float32Array {
 
 function baseName(n: string): string {
   return n.replace(/_\d+$/, '');
-}
-
-async function tfArtifacts(m: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
-}
-
-async function zooArtifacts(m: LayersModel): Promise<ModelArtifacts> {
-  let saved: ModelArtifacts | undefined;
-  await m.save(
-    io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }),
-  );
-  return saved!;
 }
 
 const x = rand(BATCH * SHAPE[0] * SHAPE[1] * SHAPE[2], 21, -1.5, 2);
