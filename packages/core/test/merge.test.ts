@@ -8,7 +8,6 @@ import { checkOp, expectClose, prepare, rand, tf, zoo } from './oracle.js';
 
 const { io, loadLayersModel } = zoo;
 type LayersModel = zoo.LayersModel;
-type ModelArtifacts = zoo.ModelArtifacts;
 
 beforeAll(prepare);
 
