@@ -12,7 +12,7 @@
 //   node packages/resnet/examples/fashion-mnist.mjs [--data DIR] [--epochs 30] [--batch 128]
 //     [--optimizer sgd|adam] [--lr 0.1] [--schedule cosine|step] [--warmup 1]
 //     [--weight-decay 1e-4] [--seed 1] [--limit N] [--test-limit N]
-//     [--save DIR] [--resume DIR] [--json]
+//     [--save DIR] [--resume DIR] [--threads 1|2|auto] [--json]
 //
 // DIR (--data) holds the four Fashion-MNIST files (train-images-idx3-ubyte.gz, ...; plain or
 // gzip'd) or a datasets directory with a fashion-mnist/ folder; default ../shared/datasets next
@@ -47,6 +47,7 @@ const { values: cli } = parseArgs({
     'test-limit': { type: 'string' },
     save: { type: 'string' },
     resume: { type: 'string' },
+    threads: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -54,7 +55,8 @@ const { values: cli } = parseArgs({
 const usage =
   'usage: node packages/resnet/examples/fashion-mnist.mjs [--data DIR] [--epochs 30] [--batch 128]\n' +
   '  [--optimizer sgd|adam] [--lr 0.1 (sgd) | 0.001 (adam)] [--schedule cosine|step] [--warmup 1]\n' +
-  '  [--weight-decay 1e-4] [--seed 1] [--limit N] [--test-limit N] [--save DIR] [--resume DIR] [--json]';
+  '  [--weight-decay 1e-4] [--seed 1] [--limit N] [--test-limit N] [--save DIR] [--resume DIR]\n' +
+  '  [--threads 1|2|auto] [--json]';
 if (cli.help) {
   console.log(usage);
   process.exit(0);
@@ -234,7 +236,9 @@ async function loadOptimizer(optimizer) {
   zoo.dispose(named.map((n) => n.tensor));
 }
 
-await zoo.ready();
+// Worker threads (opt-in) split the large GEMMs and convolutions; results match 1 thread except
+// the filter gradients' summation order.
+await zoo.ready({ threads: cli.threads === 'auto' ? 'auto' : Number(cli.threads) });
 const dataDir = findData();
 const t0 = performance.now();
 const raw = await zoo.data.loadMnist(dataDir, {
