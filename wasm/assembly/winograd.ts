@@ -569,34 +569,3 @@ export function winogradConvRef(
     }
   }
 }
-
-// ---------------------------------------------------------------------------------------------
-// Cache validation
-
-/**
- * 1 when the n bytes at a and b are equal, else 0 (bitwise: a cached filter transform stays valid
- * while the filter's bits are unchanged).
- */
-export function bytesEqual(a: usize, b: usize, n: i32): i32 {
-  let i = 0;
-  for (; i + 64 <= n; i += 64) {
-    const o = <usize>i;
-    const d = v128.or(
-      v128.or(v128.xor(v128.load(a + o), v128.load(b + o)), v128.xor(v128.load(a + o, 16), v128.load(b + o, 16))),
-      v128.or(v128.xor(v128.load(a + o, 32), v128.load(b + o, 32)), v128.xor(v128.load(a + o, 48), v128.load(b + o, 48))),
-    );
-    if (v128.any_true(d)) return 0;
-  }
-  for (; i < n; i++) {
-    if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return 0;
-  }
-  return 1;
-}
-
-/** Scalar twin of {@link bytesEqual}. */
-export function bytesEqualRef(a: usize, b: usize, n: i32): i32 {
-  for (let i = 0; i < n; i++) {
-    if (load<u8>(a + <usize>i) != load<u8>(b + <usize>i)) return 0;
-  }
-  return 1;
-}

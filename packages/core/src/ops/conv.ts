@@ -165,19 +165,20 @@ const WINOGRAD_MIN_TILES = 16;
 
 /**
  * A layer's cache of its filter's Winograd transform, so that inference (batch 1 above all) does
- * not transform the filter on every call. The transform is redone when the filter's bits differ
- * from a saved copy (one vector compare per call: optimizers and `setWeights` write weights in
- * place). Its memory comes straight from the allocator, not as tensors, so it never shows in
- * `memory()` or a `tidy()`; the owner frees it with {@link WinogradCache.dispose}. Filters whose
- * transform exceeds {@link WinogradCache.maxBytes} are not cached. @internal
+ * not transform the filter on every call. The transform is redone when the filter is another
+ * tensor or the engine's weight-change counter moved (every way Zoo writes weights moves it, as
+ * for the folded batch norms; see `weightsChanged`). Its memory comes straight from the
+ * allocator, not as tensors, so it never shows in `memory()` or a `tidy()`; the owner frees it
+ * with {@link WinogradCache.dispose}. Filters whose transform exceeds
+ * {@link WinogradCache.maxBytes} are not cached. @internal
  */
 export class WinogradCache {
   /** Largest transformed filter kept (bytes). */
   static readonly maxBytes = 16 << 20;
   private u = 0;
-  private copy = 0;
   private uBytes = 0;
-  private wBytes = 0;
+  private wPtr = 0;
+  private epoch = -1;
   private c = 0;
   private oc = 0;
 
@@ -188,40 +189,34 @@ export class WinogradCache {
 
   /** The transform of w ([3, 3, c, oc]), recomputed only if w changed since the last call. */
   transform(w: Tensor, c: number, oc: number): number {
-    const k = kernels();
-    const wBytes = w.byteLength;
     if (
       this.u !== 0 &&
       this.c === c &&
       this.oc === oc &&
-      k.bytesEqual(w.ptr, this.copy, wBytes) === 1
+      this.wPtr === w.ptr &&
+      this.epoch === engine.weightsEpoch
     ) {
       return this.u;
     }
-    const h = heap();
+    const k = kernels();
     if (this.c !== c || this.oc !== oc) {
       this.dispose();
-      this.wBytes = wBytes;
       this.uBytes = k.winogradFilterSize(c, oc) * 4;
-      this.copy = h.alloc(this.wBytes);
-      this.u = h.alloc(this.uBytes);
+      this.u = heap().alloc(this.uBytes);
       this.c = c;
       this.oc = oc;
     }
-    h.refresh();
-    h.u8.copyWithin(this.copy, w.ptr, w.ptr + wBytes);
     k.winogradFilter(w.ptr, c, oc, this.u);
+    this.wPtr = w.ptr;
+    this.epoch = engine.weightsEpoch;
     return this.u;
   }
 
   /** Frees the cached transform (the cache stays usable). */
   dispose(): void {
     if (this.u === 0) return;
-    const h = heap();
-    h.release(this.u, this.uBytes);
-    h.release(this.copy, this.wBytes);
+    heap().release(this.u, this.uBytes);
     this.u = 0;
-    this.copy = 0;
     this.c = 0;
     this.oc = 0;
   }
