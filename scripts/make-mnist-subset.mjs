@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Builds data/mnist-subset/: the first 2,000 training and the first 1,000 test images and
-// labels of MNIST, as gzip'd IDX files with the standard names.
+// labels of MNIST, as gzip'd IDX files with the standard names. Fashion-MNIST has the same
+// layout: data/fashion-mnist-subset/ is `--data .../fashion-mnist --out
+// data/fashion-mnist-subset --train 1000 --test 500`.
 //
 //   node scripts/make-mnist-subset.mjs --data /path/to/mnist [--out data/mnist-subset]
 //     [--train 2000] [--test 1000]

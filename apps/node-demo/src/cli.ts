@@ -88,7 +88,7 @@ Options:
   --batch N         batch size
   --limit N         train on the first N images, characters or tokens only
   --save DIR        save the trained model to DIR (for evaluate and predict)
-  --dataset NAME    mnist (default) or fashion-mnist, for mlp, cnn and resnet (needs --data)
+  --dataset NAME    mnist (default) or fashion-mnist, for mlp, cnn and resnet
   --seed N          seed of weights, shuffling and sampling (default 1)
   --json            print the results as one JSON object
   -h, --help        this help; zoo-demo <command> --help for one command
@@ -132,7 +132,8 @@ function trainHelp(
 
 const IMAGE_DATA = `Data: DIR/mnist/ (or DIR/fashion-mnist/ with --dataset fashion-mnist, or DIR itself)
 holding the four IDX files (train-images-idx3-ubyte.gz, ...); default data/mnist-subset
-(2,000 training and 1,000 test images). 10% of the training images are held out for the
+(2,000 training and 1,000 test images) or, with --dataset fashion-mnist,
+data/fashion-mnist-subset (1,000 and 500). 10% of the training images are held out for the
 progress bar's val_ figures; the accuracy printed is on the test images.`;
 const DATASET_OPTION = '\n  --dataset NAME  mnist (default) or fashion-mnist';
 

@@ -16,6 +16,7 @@ export const SHIPPED = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.
 /** Shipped files, relative to {@link SHIPPED}. */
 export const SHIPPED_FILES = {
   mnist: 'mnist-subset',
+  'fashion-mnist': 'fashion-mnist-subset',
   shakespeare: 'tinyshakespeare-subset/input.txt',
   corpus: 'text-corpus-subset/enwiki-text8style-400k.txt.gz',
   questions: 'text-corpus-subset/questions-words-subset.txt',
@@ -43,14 +44,7 @@ function firstExisting(candidates: string[], what: string): string {
 
 /** The directory holding the four IDX files of `dataset`. */
 export function imageDir(opts: RunOptions, dataset: ImageDataset = opts.dataset): string {
-  if (opts.dataDir === undefined) {
-    if (dataset !== 'mnist') {
-      throw new DataError(
-        `${dataset} is not shipped with the repository; pass --data DIR (a directory with ${dataset}/)`,
-      );
-    }
-    return join(SHIPPED, SHIPPED_FILES.mnist);
-  }
+  if (opts.dataDir === undefined) return join(SHIPPED, SHIPPED_FILES[dataset]);
   const base = resolve(opts.dataDir);
   for (const dir of [join(base, dataset), base]) {
     for (const name of ['train-images-idx3-ubyte.gz', 'train-images-idx3-ubyte']) {
