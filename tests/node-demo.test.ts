@@ -2,7 +2,7 @@
 // (built by `npm test`'s turbo build). Small settings keep the whole file to well under a
 // minute of CPU: help, bad flags and corrupt data (exit code 2, one line, no stack trace),
 // Word2Vec and the LSTM on the shipped subsets, and an MLP saved, evaluated and run.
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectOneLineError, runNode } from './shared/cli.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = join(root, 'apps', 'node-demo', 'dist', 'cli.js');
@@ -24,12 +25,7 @@ const mnist = join(root, 'data', 'mnist-subset');
 let tmp = '';
 
 function run(...args: string[]): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [cli, ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 110_000,
-    env: { ...process.env, ZOO_DEBUG: '' },
-  });
+  return runNode(cli, args, root, { ...process.env, ZOO_DEBUG: '' });
 }
 
 /** Parses stdout of a --json run. */
@@ -43,13 +39,7 @@ function json(r: SpawnSyncReturns<string>): {
 
 /** Exit code 2, a single `zoo-demo: ...` line on stderr matching `pattern`, no stack trace. */
 function expectUsageError(r: SpawnSyncReturns<string>, pattern: RegExp): void {
-  expect(r.status, r.stderr).toBe(2);
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines, r.stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(/^zoo-demo: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-  expect(r.stdout).toBe('');
+  expectOneLineError(r, 'zoo-demo', pattern);
 }
 
 beforeAll(() => {
@@ -222,5 +212,20 @@ describe('zoo-demo on the shipped data', () => {
       /expected a 28x28 image, got 32x32/,
     );
     expectUsageError(run('predict', '--model', dir, '--text', 'seven'), /takes --input FILE/);
+  });
+
+  it('mlp --dataset fashion-mnist trains on the shipped Fashion-MNIST subset', () => {
+    const dir = join(tmp, 'fashion');
+    const m = json(
+      run('mlp', '--dataset', 'fashion-mnist', '--epochs', '3', '--save', dir, '--json'),
+    ).results.mlp;
+    expect(m.testImages).toBe(500);
+    expect(m.testAccuracy as number).toBeGreaterThan(0.65);
+    const idx = join(root, 'data', 'fashion-mnist-subset', 't10k-images-idx3-ubyte.gz');
+    const p = json(run('predict', '--model', dir, '--input', idx, '--limit', '20', '--json'));
+    const names = (p.results.mlp.predictions as { predicted: string }[]).map((q) => q.predicted);
+    expect(names).toHaveLength(20);
+    // Class names, not digits; the first test image is an ankle boot.
+    expect(names[0]).toBe('Ankle boot');
   });
 });

@@ -12,18 +12,21 @@
 //   node packages/resnet/examples/fashion-mnist.mjs [--data DIR] [--epochs 30] [--batch 128]
 //     [--optimizer sgd|adam] [--lr 0.1] [--schedule cosine|step] [--warmup 1]
 //     [--weight-decay 1e-4] [--seed 1] [--limit N] [--test-limit N]
-//     [--save DIR] [--resume DIR] [--threads 1|2|auto] [--json]
+//     [--save DIR] [--resume DIR] [--stop-after N] [--threads 1|2|auto] [--json]
 //
 // DIR (--data) holds the four Fashion-MNIST files (train-images-idx3-ubyte.gz, ...; plain or
 // gzip'd) or a datasets directory with a fashion-mnist/ folder; default ../shared/datasets next
-// to the repository. --limit N trains on the first N training images (quick checks);
-// --test-limit N evaluates on the first N test images.
+// to the repository when it exists, else the 1,000/500-image subset shipped in
+// data/fashion-mnist-subset (quick checks only). --limit N trains on the first N training
+// images; --test-limit N evaluates on the first N test images.
 //
 // Training takes hours on a 2-core machine, so it is resumable: with --save DIR the model
 // (DIR/model.json + weights.bin, the TF.js layers format), the optimizer's state
 // (DIR/optimizer.json + optimizer.bin) and DIR/state.json (options, epochs done, per-epoch
 // figures) are written after every epoch. --resume DIR continues from there with the saved
 // options (and keeps saving to DIR unless --save says otherwise); --epochs may be raised.
+// --stop-after N ends the run once N epochs are done (with --save), to be resumed later: a
+// run cut into pieces this way gives the same figures as one that never stopped.
 // The saved model loads anywhere with `loadLayersModel('file:///abs/DIR/model.json')`.
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -32,31 +35,45 @@ import { parseArgs } from 'node:util';
 import * as zoo from '@zoo/resnet';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const { values: cli } = parseArgs({
-  options: {
-    data: { type: 'string' },
-    epochs: { type: 'string' },
-    batch: { type: 'string' },
-    optimizer: { type: 'string' },
-    lr: { type: 'string' },
-    schedule: { type: 'string' },
-    warmup: { type: 'string' },
-    'weight-decay': { type: 'string' },
-    seed: { type: 'string' },
-    limit: { type: 'string' },
-    'test-limit': { type: 'string' },
-    save: { type: 'string' },
-    resume: { type: 'string' },
-    threads: { type: 'string', default: '1' },
-    json: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+
+/** Ends the run with one line on stderr and exit code 2 (bad options, missing or bad files). */
+function fail(message) {
+  console.error(`fashion-mnist: ${message}`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    options: {
+      data: { type: 'string' },
+      epochs: { type: 'string' },
+      batch: { type: 'string' },
+      optimizer: { type: 'string' },
+      lr: { type: 'string' },
+      schedule: { type: 'string' },
+      warmup: { type: 'string' },
+      'weight-decay': { type: 'string' },
+      seed: { type: 'string' },
+      limit: { type: 'string' },
+      'test-limit': { type: 'string' },
+      save: { type: 'string' },
+      resume: { type: 'string' },
+      'stop-after': { type: 'string' },
+      threads: { type: 'string', default: '1' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+} catch (err) {
+  fail(`${err.message} (--help lists the options)`);
+}
+const cli = parsed.values;
 const usage =
   'usage: node packages/resnet/examples/fashion-mnist.mjs [--data DIR] [--epochs 30] [--batch 128]\n' +
   '  [--optimizer sgd|adam] [--lr 0.1 (sgd) | 0.001 (adam)] [--schedule cosine|step] [--warmup 1]\n' +
   '  [--weight-decay 1e-4] [--seed 1] [--limit N] [--test-limit N] [--save DIR] [--resume DIR]\n' +
-  '  [--threads 1|2|auto] [--json]';
+  '  [--stop-after N] [--threads 1|2|auto] [--json]';
 if (cli.help) {
   console.log(usage);
   process.exit(0);
@@ -66,7 +83,7 @@ const log = cli.json ? (...a) => console.error(...a) : (...a) => console.log(...
 
 function num(name, v, check) {
   const x = Number(v);
-  if (v === undefined || !check(x)) throw new Error(`--${name}: bad value ${v}`);
+  if (v === undefined || !check(x)) fail(`--${name}: bad value ${v}`);
   return x;
 }
 const posInt = (x) => Number.isInteger(x) && x > 0;
@@ -76,13 +93,13 @@ let state = null;
 const resumeDir = cli.resume === undefined ? undefined : resolve(cli.resume);
 if (resumeDir !== undefined) {
   const f = join(resumeDir, 'state.json');
-  if (!existsSync(f)) throw new Error(`--resume ${cli.resume}: no state.json in ${resumeDir}`);
+  if (!existsSync(f)) fail(`--resume ${cli.resume}: no state.json in ${resumeDir}`);
   state = JSON.parse(readFileSync(f, 'utf8'));
 }
 const saved = state?.options ?? {};
 const optimizerName = cli.optimizer ?? saved.optimizer ?? 'sgd';
 if (!['sgd', 'adam'].includes(optimizerName))
-  throw new Error(`--optimizer: sgd or adam, got ${optimizerName}`);
+  fail(`--optimizer: sgd or adam, got ${optimizerName}`);
 const opts = {
   epochs: num('epochs', cli.epochs ?? saved.epochs ?? '30', posInt),
   batch: num('batch', cli.batch ?? saved.batch ?? '128', posInt),
@@ -103,7 +120,7 @@ const opts = {
       : (saved.testLimit ?? null),
 };
 if (!['cosine', 'step'].includes(opts.schedule))
-  throw new Error(`--schedule: cosine or step, got ${opts.schedule}`);
+  fail(`--schedule: cosine or step, got ${opts.schedule}`);
 if (state !== null) {
   for (const k of [
     'batch',
@@ -116,7 +133,7 @@ if (state !== null) {
     'limit',
   ]) {
     if (saved[k] !== undefined && saved[k] !== opts[k]) {
-      throw new Error(
+      fail(
         `--resume: the saved run used ${k} ${JSON.stringify(saved[k])}, not ${JSON.stringify(opts[k])}; drop that option to continue it`,
       );
     }
@@ -130,18 +147,35 @@ if (startEpoch >= opts.epochs) {
   );
   process.exit(0);
 }
+// --stop-after N: stop once N epochs are done (to be resumed); not part of the saved options.
+const stopAfter =
+  cli['stop-after'] === undefined ? opts.epochs : num('stop-after', cli['stop-after'], posInt);
+if (stopAfter < opts.epochs && saveDir === undefined) {
+  fail('--stop-after: needs --save DIR (a stopped run is only worth its saved state)');
+}
+if (stopAfter <= startEpoch) {
+  log(
+    `${resumeDir}: already trained ${startEpoch} epochs (--stop-after ${stopAfter}); nothing to do`,
+  );
+  process.exit(0);
+}
 
 function hasData(dir) {
   return ['train-images-idx3-ubyte', 'train-images-idx3-ubyte.gz'].some((f) =>
     existsSync(join(dir, f)),
   );
 }
+/** The data directory: --data, else ../shared/datasets, else the subset shipped in data/. */
 function findData() {
-  const base = cli.data !== undefined ? resolve(cli.data) : resolve(repoRoot, '../shared/datasets');
+  const shared = resolve(repoRoot, '../shared/datasets');
+  const base =
+    cli.data !== undefined
+      ? resolve(cli.data)
+      : existsSync(shared)
+        ? shared
+        : resolve(repoRoot, 'data/fashion-mnist-subset');
   for (const d of [base, join(base, 'fashion-mnist')]) if (hasData(d)) return d;
-  throw new Error(
-    `Fashion-MNIST not found in ${base} or ${join(base, 'fashion-mnist')}; pass --data DIR`,
-  );
+  fail(`Fashion-MNIST not found in ${base} or ${join(base, 'fashion-mnist')}; pass --data DIR`);
 }
 
 /** The learning rate at fractional epoch t. */
@@ -218,9 +252,7 @@ async function saveRun(model, optimizer, history) {
 async function loadOptimizer(optimizer) {
   const meta = JSON.parse(readFileSync(join(resumeDir, 'optimizer.json'), 'utf8'));
   if (meta.className !== optimizer.getClassName()) {
-    throw new Error(
-      `--resume: saved optimizer is ${meta.className}, not ${optimizer.getClassName()}`,
-    );
+    fail(`--resume: saved optimizer is ${meta.className}, not ${optimizer.getClassName()}`);
   }
   const bytes = readFileSync(join(resumeDir, 'optimizer.bin'));
   const buf = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
@@ -241,10 +273,12 @@ async function loadOptimizer(optimizer) {
 await zoo.ready({ threads: cli.threads === 'auto' ? 'auto' : Number(cli.threads) });
 const dataDir = findData();
 const t0 = performance.now();
-const raw = await zoo.data.loadMnist(dataDir, {
-  ...(opts.limit === null ? {} : { trainLimit: opts.limit }),
-  ...(opts.testLimit === null ? {} : { testLimit: opts.testLimit }),
-});
+const raw = await zoo.data
+  .loadMnist(dataDir, {
+    ...(opts.limit === null ? {} : { trainLimit: opts.limit }),
+    ...(opts.testLimit === null ? {} : { testLimit: opts.testLimit }),
+  })
+  .catch((err) => fail(`cannot read Fashion-MNIST from ${dataDir}: ${err.message}`));
 // Test images: padded to 32x32 and normalized once.
 const xTest = zoo.tidy(() => zoo.normalize(zoo.padImages(raw.xTest, 2), MEAN, STD));
 raw.xTest.dispose();
@@ -275,7 +309,7 @@ log(
 );
 
 const tty = process.stderr.isTTY && !cli.json;
-for (let epoch = startEpoch; epoch < opts.epochs; epoch++) {
+for (let epoch = startEpoch; epoch < Math.min(opts.epochs, stopAfter); epoch++) {
   const perm = permutation(nTrain, opts.seed * 1000 + epoch);
   zoo.setSeed(opts.seed * 1000 + epoch); // the crops and flips of this epoch
   const tEpoch = performance.now();
@@ -337,8 +371,11 @@ for (let epoch = startEpoch; epoch < opts.epochs; epoch++) {
 const best = history.reduce((a, r) => (r.testAccuracy > a.testAccuracy ? r : a), history[0]);
 const last = history.at(-1);
 const totalTrain = history.reduce((a, r) => a + r.trainSeconds, 0);
+if (last.epoch < opts.epochs) {
+  log(`stopped after epoch ${last.epoch} of ${opts.epochs}; continue with --resume ${saveDir}`);
+}
 log(
-  `done: test accuracy ${(last.testAccuracy * 100).toFixed(2)}% after ${last.epoch} epochs (best ${(best.testAccuracy * 100).toFixed(2)}% at epoch ${best.epoch}); ` +
+  `${last.epoch < opts.epochs ? 'so far' : 'done'}: test accuracy ${(last.testAccuracy * 100).toFixed(2)}% after ${last.epoch} epochs (best ${(best.testAccuracy * 100).toFixed(2)}% at epoch ${best.epoch}); ` +
     `${(totalTrain / history.length).toFixed(1)} s per epoch on average`,
 );
 if (cli.json) {
