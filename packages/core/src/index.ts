@@ -35,6 +35,20 @@ export {
   type WeightsManifestEntry,
 } from './io/index.js';
 export {
+  ELU,
+  type ELUArgs,
+  LeakyReLU,
+  type LeakyReLUArgs,
+  PReLU,
+  type PReLUArgs,
+  ReLU,
+  type ReLUArgs,
+  Softmax,
+  type SoftmaxArgs,
+  ThresholdedReLU,
+  type ThresholdedReLUArgs,
+} from './layers/activations.js';
+export {
   AveragePooling2D,
   Conv2D,
   type Conv2DArgs,
@@ -115,6 +129,16 @@ export {
   TimeDistributed,
   type TimeDistributedArgs,
 } from './layers/recurrent.js';
+export {
+  GlobalAveragePooling1D,
+  GlobalMaxPooling1D,
+  Permute,
+  type PermuteArgs,
+  RepeatVector,
+  type RepeatVectorArgs,
+  Reshape,
+  type ReshapeArgs,
+} from './layers/reshaping.js';
 export type { CompileArgs, ModelFitArgs } from './layers/training.js';
 export {
   type BatchNormTrainingResult,
@@ -256,6 +280,14 @@ export {
 } from './train/progress.js';
 
 import {
+  eluLayer,
+  leakyReLU,
+  prelu,
+  reLU,
+  softmaxLayer,
+  thresholdedReLU,
+} from './layers/activations.js';
+import {
   AveragePooling2D,
   Conv2D,
   type Conv2DArgs,
@@ -281,6 +313,13 @@ import {
 } from './layers/merge.js';
 import { batchNormalization } from './layers/normalization.js';
 import { bidirectional, embedding, gru, lstm, timeDistributed } from './layers/recurrent.js';
+import {
+  globalAveragePooling1d,
+  globalMaxPooling1d,
+  permute,
+  repeatVector,
+  reshapeLayer,
+} from './layers/reshaping.js';
 import { fusedConv2d } from './ops/conv.js';
 import { fusedMatMul } from './ops/matmul.js';
 
@@ -312,4 +351,15 @@ export const layers = {
   maximum: maximumLayer,
   minimum: minimumLayer,
   concatenate,
+  reLU,
+  leakyReLU,
+  prelu,
+  elu: eluLayer,
+  thresholdedReLU,
+  softmax: softmaxLayer,
+  reshape: reshapeLayer,
+  permute,
+  repeatVector,
+  globalAveragePooling1d,
+  globalMaxPooling1d,
 } as const;

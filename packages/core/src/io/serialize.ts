@@ -1,6 +1,7 @@
 // Model <-> TF.js LayersModel artifacts: Keras JSON (snake_case) topology, weight specs and
 // little-endian float32 weight bytes; rebuilding Sequential and functional models from them.
 import { tidy } from '../engine.js';
+import { registerActivationLayers } from '../layers/activations.js';
 import { registerConvLayers } from '../layers/conv.js';
 import { InputLayer, registerCoreLayers } from '../layers/core.js';
 import {
@@ -14,6 +15,7 @@ import { registerMergeLayers } from '../layers/merge.js';
 import { LayersModel, Sequential } from '../layers/model.js';
 import { registerNormalizationLayers } from '../layers/normalization.js';
 import { registerRecurrentLayers } from '../layers/recurrent.js';
+import { registerReshapingLayers } from '../layers/reshaping.js';
 import { tensor } from '../ops/creation.js';
 import { fileSystem } from './file.js';
 import {
@@ -396,6 +398,8 @@ export function modelFromArtifacts(artifacts: ModelArtifacts): LayersModel {
   registerRecurrentLayers();
   registerNormalizationLayers();
   registerMergeLayers();
+  registerActivationLayers();
+  registerReshapingLayers();
   if (artifacts === null || typeof artifacts !== 'object')
     fail('the IOHandler returned no model artifacts');
   let topology = artifacts.modelTopology as Dict | ArrayBuffer | undefined;
