@@ -86,13 +86,13 @@ function start(m, post) {
   post({ type: 'ready' });
   for (;;) {
     // Spin a little before sleeping: a futex wake costs ~100 us, and the next split op
-    // usually comes within a millisecond (after the ops that run on one thread).
+    // usually comes within a millisecond (after the ops that run on one thread). A wake-up
+    // is only a hint: the main thread's notify for a job this worker already ran can arrive
+    // after the worker went back to sleep, so the generation is checked again every time
+    // (running that job twice would corrupt its outputs and the pending count).
     const until = performance.now() + ${WORKER_SPIN_MS};
     for (let i = 1; Atomics.load(ctl, ${GEN}) === gen; i++) {
-      if ((i & 1023) === 0 && performance.now() > until) {
-        Atomics.wait(ctl, ${GEN}, gen);
-        break;
-      }
+      if ((i & 1023) === 0 && performance.now() > until) Atomics.wait(ctl, ${GEN}, gen);
     }
     gen = Atomics.load(ctl, ${GEN});
     if (Atomics.load(ctl, ${STOP}) !== 0) break;
@@ -279,6 +279,14 @@ let pool: Pool | null = null;
  * workers, `ms` adds up their wall time and `ownMs` the calling thread's share of it.
  */
 export const parallelStats = { singleThread: false, runs: 0, ms: 0, ownMs: 0 };
+
+/**
+ * @internal For tests: the pool's control header (Int32: job generation, pending workers,
+ * stop flag, failed worker), or null without a pool.
+ */
+export function poolControlHeader(): Int32Array | null {
+  return pool === null ? null : new Int32Array(pool.memory.buffer, pool.ctrl, HEADER_BYTES / 4);
+}
 
 /** Gives this module the loaded kernels (single-threaded or not). @internal */
 export function bindKernels(k: KernelExports): void {

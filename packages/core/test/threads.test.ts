@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as zoo from '@zoo/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundle, repoRoot } from '../../../tests/browser/harness.js';
-import { activeWorkerCount, gemm, parallelStats } from '../src/parallel.js';
+import { activeWorkerCount, gemm, parallelStats, poolControlHeader } from '../src/parallel.js';
 import { expectClose, rand } from './oracle.js';
 
 beforeAll(async () => {
@@ -136,6 +136,33 @@ describe('matrix products on two threads', () => {
     expect(r.jobs).toBe(1);
     expectSameBits(r.two[0], r.one[0], 'after growth');
     big.dispose();
+  });
+
+  it('a late wake-up does not make a sleeping worker run its last job again', async () => {
+    // The main thread bumps the job generation, then notifies. If it is descheduled in between,
+    // the worker can run the job, finish, go back to sleep, and only then get that notify. It
+    // must check the generation again rather than run the job a second time (which drove the
+    // pending count to -1 and hung the next parallel op in a long training run).
+    const a = zoo.randomNormal([256, 256], 0, 1, 'float32', 1);
+    const before = parallelStats.runs;
+    const ref = zoo.tidy(() => zoo.matMul(a, a).dataSync().slice());
+    expect(parallelStats.runs, 'the product was split').toBeGreaterThan(before);
+    const header = poolControlHeader()!;
+    const gen = Atomics.load(header, 0);
+    await new Promise((r) => setTimeout(r, 30)); // the worker spins 1 ms, then sleeps
+    for (let k = 0; k < 3; k++) {
+      Atomics.notify(header, 0); // the late notify
+      await new Promise((r) => setTimeout(r, 30));
+      expect(Atomics.load(header, 1), 'pending workers').toBe(0);
+    }
+    expect(Atomics.load(header, 0), 'job generation').toBe(gen);
+    // The pool still works and gives the same bits.
+    expectSameBits(
+      zoo.tidy(() => zoo.matMul(a, a).dataSync().slice()),
+      ref,
+      'after the late wake-ups',
+    );
+    a.dispose();
   });
 
   it('small products stay on the calling thread', () => {
