@@ -3,8 +3,9 @@
  * `compile`/`fit`, optimizers, losses, save/load, the image helpers) and `@zoo/dnn`'s
  * `dense`, `dropout`, `activation` and `mlp`, so `npm i @zoo/cnn` alone is enough for a CNN,
  * and adds the layer factories `conv2d`, `maxPooling2d`, `averagePooling2d`,
- * `globalAveragePooling2d`, `globalMaxPooling2d`, `flatten`, `zeroPadding2d`, and the
- * ready-made models `lenet5` and `mnistCnn`.
+ * `globalAveragePooling2d`, `globalMaxPooling2d`, `flatten`, `zeroPadding2d`, the 1-D
+ * `conv1d`, `maxPooling1d`, `averagePooling1d` for sequences, and the ready-made models
+ * `lenet5` and `mnistCnn`.
  *
  * As in `@zoo/dnn` (where `dropout` is the layer factory), the top-level `conv2d` here is the
  * layer factory; the convolution op is `fused.conv2d`.
@@ -14,11 +15,14 @@
 export * from '@zoo/core';
 export { activation, dense, dropout, type MlpArgs, mlp } from '@zoo/dnn';
 export {
+  averagePooling1d,
   averagePooling2d,
+  conv1d,
   conv2d,
   flatten,
   globalAveragePooling2d,
   globalMaxPooling2d,
+  maxPooling1d,
   maxPooling2d,
   zeroPadding2d,
 } from './layers.js';

@@ -1,5 +1,8 @@
 import {
+  AveragePooling1D,
   AveragePooling2D,
+  Conv1D,
+  type Conv1DArgs,
   Conv2D,
   type Conv2DArgs,
   Flatten,
@@ -7,7 +10,9 @@ import {
   GlobalMaxPooling2D,
   type GlobalPooling2DArgs,
   type LayerArgs,
+  MaxPooling1D,
   MaxPooling2D,
+  type Pooling1DArgs,
   type Pooling2DArgs,
   ZeroPadding2D,
   type ZeroPadding2DArgs,
@@ -51,4 +56,22 @@ export function flatten(args: LayerArgs & { dataFormat?: 'channelsLast' } = {}):
 /** Adds rows and columns of zeros around each NHWC image (default 1 on every side). See `ZeroPadding2D`. */
 export function zeroPadding2d(args: ZeroPadding2DArgs = {}): ZeroPadding2D {
   return new ZeroPadding2D(args);
+}
+
+/**
+ * A 1-D convolution over [batch, steps, channels] sequences (as `tf.layers.conv1d`), with
+ * 'valid', 'same' or Keras's 'causal' padding. See `Conv1D`.
+ */
+export function conv1d(args: Conv1DArgs): Conv1D {
+  return new Conv1D(args);
+}
+
+/** Max pooling over windows of steps (default 2). See `MaxPooling1D`. */
+export function maxPooling1d(args: Pooling1DArgs = {}): MaxPooling1D {
+  return new MaxPooling1D(args);
+}
+
+/** Average pooling over windows of steps (default 2). See `AveragePooling1D`. */
+export function averagePooling1d(args: Pooling1DArgs = {}): AveragePooling1D {
+  return new AveragePooling1D(args);
 }

@@ -62,6 +62,13 @@ export {
   type ZeroPadding2DArgs,
 } from './layers/conv.js';
 export {
+  AveragePooling1D,
+  Conv1D,
+  type Conv1DArgs,
+  MaxPooling1D,
+  type Pooling1DArgs,
+} from './layers/conv1d.js';
+export {
   Activation,
   type ActivationArgs,
   type ActivationIdentifier,
@@ -300,6 +307,7 @@ import {
   ZeroPadding2D,
   type ZeroPadding2DArgs,
 } from './layers/conv.js';
+import { averagePooling1d, conv1d, maxPooling1d } from './layers/conv1d.js';
 import { activation, dense, dropoutLayer } from './layers/core.js';
 import type { LayerArgs } from './layers/layer.js';
 import {
@@ -338,6 +346,9 @@ export const layers = {
   globalMaxPooling2d: (args: GlobalPooling2DArgs = {}) => new GlobalMaxPooling2D(args),
   flatten: (args: LayerArgs = {}) => new Flatten(args),
   zeroPadding2d: (args: ZeroPadding2DArgs = {}) => new ZeroPadding2D(args),
+  conv1d,
+  maxPooling1d,
+  averagePooling1d,
   embedding,
   lstm,
   gru,

@@ -6,6 +6,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tfArtifacts, zooArtifacts } from './artifacts.js';
+import { type SharedLayerName, tfLayer, zooLayer } from './layer-helpers.js';
 import { checkOp, expectClose, prepare, rand, tf, zoo } from './oracle.js';
 
 beforeAll(prepare);
@@ -21,33 +22,8 @@ function awayFrom(kinks: number[]) {
   };
 }
 
-/** Layer factories with the same name and options in `tfl.layers` and `zoo.layers`. */
-type Kind =
-  | 'dense'
-  | 'flatten'
-  | 'reLU'
-  | 'leakyReLU'
-  | 'prelu'
-  | 'elu'
-  | 'thresholdedReLU'
-  | 'softmax'
-  | 'reshape'
-  | 'permute'
-  | 'repeatVector'
-  | 'globalAveragePooling1d'
-  | 'globalMaxPooling1d';
-
+type Kind = SharedLayerName;
 type Args = Record<string, unknown>;
-
-function tfLayer(kind: Kind, args: Args = {}): tfl.layers.Layer {
-  // biome-ignore lint/suspicious/noExplicitAny: the specs are shared with Zoo.
-  return (tfl.layers[kind] as (a: any) => tfl.layers.Layer)(structuredClone(args)); // it edits args
-}
-
-function zooLayer(kind: Kind, args: Args = {}): zoo.Layer {
-  // biome-ignore lint/suspicious/noExplicitAny: the specs are shared with tfjs-layers.
-  return (zoo.layers[kind] as (a: any) => zoo.Layer)(args);
-}
 
 const ODD = [
   [1, 1],

@@ -1,8 +1,27 @@
-// Helpers shared by the layer tests: the same weights into a Zoo layer and its tfjs-layers
-// twin, and a small masked text classifier that must train on a zero-padded batch.
-import type * as tfl from '@tensorflow/tfjs-layers';
+// Helpers shared by the layer tests: a layer built by name in both libraries, the same weights
+// into a Zoo layer and its tfjs-layers twin, and a small masked text classifier that must train
+// on a zero-padded batch.
+import * as tfl from '@tensorflow/tfjs-layers';
 import { expect } from 'vitest';
 import { rand, tf, zoo } from './oracle.js';
+
+/** Names of layer factories that `tfl.layers` and `zoo.layers` share, with the same options. */
+export type SharedLayerName = keyof typeof zoo.layers & keyof typeof tfl.layers;
+
+/** `tfl.layers[name](args)`; the args are copied (tfjs-layers edits some, e.g. Reshape's). */
+export function tfLayer(
+  name: SharedLayerName,
+  args: Record<string, unknown> = {},
+): tfl.layers.Layer {
+  // biome-ignore lint/suspicious/noExplicitAny: one options object serves both libraries.
+  return (tfl.layers[name] as (a: any) => tfl.layers.Layer)(structuredClone(args));
+}
+
+/** `zoo.layers[name](args)`. */
+export function zooLayer(name: SharedLayerName, args: Record<string, unknown> = {}): zoo.Layer {
+  // biome-ignore lint/suspicious/noExplicitAny: one options object serves both libraries.
+  return (zoo.layers[name] as (a: any) => zoo.Layer)(args);
+}
 
 /**
  * The same deterministic values (`rand(size, seed + i, -scale, scale)` for weight `i`) into

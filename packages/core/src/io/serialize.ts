@@ -3,6 +3,7 @@
 import { tidy } from '../engine.js';
 import { registerActivationLayers } from '../layers/activations.js';
 import { registerConvLayers } from '../layers/conv.js';
+import { registerConv1dLayers } from '../layers/conv1d.js';
 import { InputLayer, registerCoreLayers } from '../layers/core.js';
 import {
   type Layer,
@@ -400,6 +401,7 @@ export function modelFromArtifacts(artifacts: ModelArtifacts): LayersModel {
   registerMergeLayers();
   registerActivationLayers();
   registerReshapingLayers();
+  registerConv1dLayers();
   if (artifacts === null || typeof artifacts !== 'object')
     fail('the IOHandler returned no model artifacts');
   let topology = artifacts.modelTopology as Dict | ArrayBuffer | undefined;

@@ -41,7 +41,8 @@ function pairArg(
   return p as Pair;
 }
 
-function checkFormat(owner: string, f: unknown): void {
+/** Refuses any data format but channels-last. @internal */
+export function checkFormat(owner: string, f: unknown): void {
   if (f !== undefined && f !== null && f !== 'channelsLast' && f !== 'channels_last') {
     throw new Error(
       `${owner}: only dataFormat 'channelsLast' (NHWC) is supported, got '${String(f)}'`,
@@ -49,15 +50,16 @@ function checkFormat(owner: string, f: unknown): void {
   }
 }
 
-function checkPadding(owner: string, p: unknown): 'same' | 'valid' {
+/** 'same' or 'valid' (default), else an error naming the layer. @internal */
+export function checkPadding(owner: string, p: unknown): 'same' | 'valid' {
   const v = p ?? 'valid';
   if (v !== 'same' && v !== 'valid')
     throw new Error(`${owner}: padding must be 'same' or 'valid', got '${String(p)}'`);
   return v;
 }
 
-/** Output length of one spatial axis, as TF computes it (null stays null). */
-function outLength(
+/** Output length of one spatial axis, as TF computes it (null stays null). @internal */
+export function outLength(
   len: number | null,
   k: number,
   stride: number,
@@ -79,16 +81,11 @@ function image(owner: string, shape: readonly (number | null)[]): (number | null
   return shape.slice();
 }
 
-/** Options of {@link Conv2D}. */
-export interface Conv2DArgs extends LayerArgs {
+/** Options every convolution takes ({@link Conv1D}, {@link Conv2D}). */
+export interface BaseConvArgs extends LayerArgs {
   /** Number of output channels. */
   filters: number;
-  /** Window size: a number or [height, width]. */
-  kernelSize: number | [number, number];
-  strides?: number | [number, number];
-  padding?: 'same' | 'valid';
   dataFormat?: 'channelsLast';
-  dilationRate?: number | [number, number];
   activation?: ActivationIdentifier | (string & {});
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier | Initializer;
@@ -97,7 +94,17 @@ export interface Conv2DArgs extends LayerArgs {
   biasRegularizer?: 'l1' | 'l2' | 'l1l2' | Regularizer;
 }
 
-const FUSED = new Set([
+/** Options of {@link Conv2D}. */
+export interface Conv2DArgs extends BaseConvArgs {
+  /** Window size: a number or [height, width]. */
+  kernelSize: number | [number, number];
+  strides?: number | [number, number];
+  padding?: 'same' | 'valid';
+  dilationRate?: number | [number, number];
+}
+
+/** Activations the fused conv kernels apply in their epilogue. @internal */
+export const FUSED = new Set([
   'linear',
   'relu',
   'sigmoid',
@@ -110,16 +117,12 @@ const FUSED = new Set([
 ]);
 
 /**
- * 2-D convolution over NHWC images with a [kh, kw, inChannels, filters] kernel; bias and
- * activation run fused with the convolution's GEMM.
+ * What the convolutions share: filters, the kernel and bias weights with their initializers
+ * and regularizers, an activation fused into the kernel's epilogue where it can be, and those
+ * entries of the config. @internal
  */
-export class Conv2D extends Layer {
-  static readonly className = 'Conv2D';
+export abstract class BaseConv extends Layer {
   readonly filters: number;
-  readonly kernelSize: Pair;
-  readonly strides: Pair;
-  readonly padding: 'same' | 'valid';
-  readonly dilationRate: Pair;
   readonly activation: ActivationIdentifier;
   readonly useBias: boolean;
   readonly kernelInitializer: Initializer;
@@ -128,11 +131,10 @@ export class Conv2D extends Layer {
   readonly biasRegularizer: Regularizer | null;
   kernel: Tensor | undefined;
   bias: Tensor | undefined;
-  private inChannels = 0;
-  /** The kernel's Winograd transform, reused across inference calls (see fusedConv2d). */
-  private readonly winograd = new WinogradCache();
+  /** Input channels, known once built. */
+  protected inChannels = 0;
 
-  constructor(args: Conv2DArgs) {
+  constructor(args: BaseConvArgs) {
     super(args);
     if (!Number.isInteger(args.filters) || args.filters < 1) {
       throw new Error(
@@ -141,6 +143,75 @@ export class Conv2D extends Layer {
     }
     checkFormat(this.name, args.dataFormat);
     this.filters = args.filters;
+    this.activation = getActivation(args.activation, this.name);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform', this.name);
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros', this.name);
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, this.name);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, this.name);
+  }
+
+  /** Creates the kernel (of `shape`, whose second-to-last entry is the input channels) and bias. */
+  protected addKernelAndBias(shape: number[]): void {
+    this.inChannels = shape[shape.length - 2];
+    this.kernel = this.addWeight('kernel', shape, this.kernelInitializer, this.kernelRegularizer);
+    if (this.useBias) {
+      this.bias = this.addWeight(
+        'bias',
+        [this.filters],
+        this.biasInitializer,
+        this.biasRegularizer,
+      );
+    }
+  }
+
+  /**
+   * Runs `conv` with the activation it can fuse ('linear' otherwise) and applies the rest
+   * after it.
+   */
+  protected withActivation(args: CallArgs, conv: (fused: 'linear') => Tensor): Tensor {
+    const act = args.skipActivation ? 'linear' : this.activation;
+    const fused = FUSED.has(act);
+    const y = conv(fused ? (act as 'linear') : 'linear');
+    if (fused) return y;
+    const out = activate(y, act);
+    y.dispose(); // the pre-activation (a tape holding it keeps it alive for the backward pass)
+    return out;
+  }
+
+  /** The config entries after the window's: activation, bias, initializers, regularizers. */
+  protected activationConfig(): Record<string, unknown> {
+    return { activation: this.activation, useBias: this.useBias, ...kernelBiasConfig(this) };
+  }
+}
+
+/** The {@link BaseConvArgs} of a saved (camelCase) config. @internal */
+export function baseConvArgs(c: Record<string, unknown>): BaseConvArgs {
+  return {
+    ...baseArgs(c),
+    dataFormat: c.dataFormat as 'channelsLast',
+    filters: c.filters as number,
+    activation: (c.activation as string) ?? 'linear',
+    useBias: (c.useBias as boolean) ?? true,
+    ...kernelBiasArgs(c),
+  };
+}
+
+/**
+ * 2-D convolution over NHWC images with a [kh, kw, inChannels, filters] kernel; bias and
+ * activation run fused with the convolution's GEMM.
+ */
+export class Conv2D extends BaseConv {
+  static readonly className = 'Conv2D';
+  readonly kernelSize: Pair;
+  readonly strides: Pair;
+  readonly padding: 'same' | 'valid';
+  readonly dilationRate: Pair;
+  /** The kernel's Winograd transform, reused across inference calls (see fusedConv2d). */
+  private readonly winograd = new WinogradCache();
+
+  constructor(args: Conv2DArgs) {
+    super(args);
     this.kernelSize = pairArg(this.name, 'kernelSize', args.kernelSize, 1);
     this.strides = pairArg(this.name, 'strides', args.strides, 1);
     this.dilationRate = pairArg(this.name, 'dilationRate', args.dilationRate, 1);
@@ -153,12 +224,6 @@ export class Conv2D extends Layer {
         `${this.name}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras)`,
       );
     }
-    this.activation = getActivation(args.activation, this.name);
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform', this.name);
-    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros', this.name);
-    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, this.name);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer, this.name);
   }
 
   getClassName(): string {
@@ -172,21 +237,8 @@ export class Conv2D extends Layer {
       throw new Error(
         `${this.name}: the channel dimension of the input must be known, got ${fmtShape(s)}`,
       );
-    this.inChannels = c;
     this.computeOutputShape(s); // validates that the window fits
-    this.kernel = this.addWeight(
-      'kernel',
-      [this.kernelSize[0], this.kernelSize[1], c, this.filters],
-      this.kernelInitializer,
-      this.kernelRegularizer,
-    );
-    if (this.useBias)
-      this.bias = this.addWeight(
-        'bias',
-        [this.filters],
-        this.biasInitializer,
-        this.biasRegularizer,
-      );
+    this.addKernelAndBias([this.kernelSize[0], this.kernelSize[1], c, this.filters]);
     super.build(inputShape);
   }
 
@@ -222,22 +274,18 @@ export class Conv2D extends Layer {
       );
     }
     this.computeOutputShape(x.shape as Shape); // the window must fit images of unknown size too
-    const act = args.skipActivation ? 'linear' : this.activation;
-    const fused = FUSED.has(act);
-    const y = fusedConv2d({
-      x,
-      filter: this.kernel!,
-      strides: this.strides,
-      pad: this.padding,
-      dilations: this.dilationRate,
-      bias: this.bias,
-      activation: fused ? (act as 'linear') : 'linear',
-      winogradCache: this.winograd,
-    });
-    if (fused) return y;
-    const out = activate(y, act);
-    y.dispose(); // the pre-activation (a tape holding it keeps it alive for the backward pass)
-    return out;
+    return this.withActivation(args, (activation) =>
+      fusedConv2d({
+        x,
+        filter: this.kernel!,
+        strides: this.strides,
+        pad: this.padding,
+        dilations: this.dilationRate,
+        bias: this.bias,
+        activation,
+        winogradCache: this.winograd,
+      }),
+    );
   }
 
   override dispose(): void {
@@ -254,25 +302,18 @@ export class Conv2D extends Layer {
       padding: this.padding,
       dataFormat: 'channelsLast',
       dilationRate: this.dilationRate,
-      activation: this.activation,
-      useBias: this.useBias,
-      ...kernelBiasConfig(this),
+      ...this.activationConfig(),
     };
   }
 
   /** Rebuilds a Conv2D layer from its (camelCase) config. */
   static fromConfig(c: Record<string, unknown>): Conv2D {
     return new Conv2D({
-      ...baseArgs(c),
-      dataFormat: c.dataFormat as 'channelsLast',
-      filters: c.filters as number,
+      ...baseConvArgs(c),
       kernelSize: c.kernelSize as [number, number],
       strides: (c.strides as [number, number]) ?? undefined,
       padding: (c.padding as 'same' | 'valid') ?? 'valid',
       dilationRate: (c.dilationRate as [number, number]) ?? undefined,
-      activation: (c.activation as string) ?? 'linear',
-      useBias: (c.useBias as boolean) ?? true,
-      ...kernelBiasArgs(c),
     });
   }
 }
