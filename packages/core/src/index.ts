@@ -226,6 +226,7 @@ export {
   softmaxCrossEntropyWithLogits,
   sparseSoftmaxCrossEntropyWithLogits,
 } from './ops/softmax.js';
+export { erf } from './ops/special.js';
 export {
   abs,
   elu,

@@ -6,7 +6,13 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tfArtifacts, zooArtifacts } from './artifacts.js';
-import { type SharedLayerName, tfLayer, zooLayer } from './layer-helpers.js';
+import {
+  fillTfWeights,
+  fillZooWeights,
+  type SharedLayerName,
+  tfLayer,
+  zooLayer,
+} from './layer-helpers.js';
 import { checkOp, expectClose, prepare, rand, tf, zoo } from './oracle.js';
 
 beforeAll(prepare);
@@ -315,17 +321,6 @@ function buildZoo(which: number): zoo.LayersModel {
   return zoo.sequential({ layers: MODELS[which].map(([k, a]) => zooLayer(k, a)) });
 }
 
-function weightValues(shapes: number[][], seed: number): Float32Array[] {
-  return shapes.map((s, i) =>
-    rand(
-      s.reduce((a, b) => a * b, 1),
-      seed + i,
-      -0.8,
-      0.8,
-    ),
-  );
-}
-
 const classes = (ls: { getClassName(): string }[]) =>
   ls.map((l) => l.getClassName()).filter((c) => c !== 'InputLayer');
 
@@ -333,8 +328,7 @@ describe('save and load with tfjs-layers', () => {
   for (const which of [0, 1]) {
     it(`model ${which}: saved by tfjs-layers, loads in Zoo and predicts the same`, async () => {
       const tm = buildTf(which);
-      const shapes = tm.weights.map((w) => w.shape as number[]);
-      tm.setWeights(weightValues(shapes, 40 + which).map((d, i) => tf.tensor(d, shapes[i])));
+      fillTfWeights(tm, 40 + which, 0.8);
       const expected = tf.tidy(() =>
         (tm.predict(tf.tensor(xData, [BATCH, ...SHAPE])) as tf.Tensor).dataSync(),
       ) as Float32Array;
@@ -352,10 +346,7 @@ describe('save and load with tfjs-layers', () => {
 
     it(`model ${which}: saved by Zoo, loads in tfjs-layers and predicts the same`, async () => {
       const zm = buildZoo(which);
-      const shapes = zm.weights.map((w) => [...w.shape]);
-      zoo.tidy(() =>
-        zm.setWeights(weightValues(shapes, 60 + which).map((d, i) => zoo.tensor(d, shapes[i]))),
-      );
+      fillZooWeights(zm, 60 + which, 0.8);
       const expected = zoo.tidy(
         () => zm.predict(zoo.tensor(xData, [BATCH, ...SHAPE])).dataSync() as Float32Array,
       );
@@ -417,4 +408,74 @@ describe('bad input names the layer', () => {
       new zoo.GlobalAveragePooling1D({ name: 'gap' }).apply(zoo.input({ shape: [4] })),
     ).toThrow(/gap: expected input of rank 3 \[batch, steps, features\], got \[null,4\]/);
   });
+});
+
+describe('the activations TF.js names, in Activation and Dense layers', () => {
+  const NAMES = ['hardSigmoid', 'swish', 'mish', 'gelu', 'gelu_new', 'logSoftmax'] as const;
+  for (const name of NAMES) {
+    for (const shape of [
+      [1, 1],
+      [3, 7],
+      [7, 33],
+      [2, 129],
+    ]) {
+      it(`activation '${name}' on ${JSON.stringify(shape)}`, () => {
+        const zl = zoo.layers.activation({ activation: name });
+        const tl = tfl.layers.activation({ activation: name as 'swish' });
+        checkOp({
+          shapes: [shape],
+          zoo: (x) => zl.apply(x) as zoo.Tensor,
+          tf: (x) => tl.apply(x) as tf.Tensor,
+          // hardSigmoid has kinks at ±2.5
+          input: awayFrom(name === 'hardSigmoid' ? [-2.5, 2.5] : []),
+        });
+      });
+    }
+  }
+
+  it('erf against tfjs-core and finite differences', () => {
+    for (const shape of [[1], [3, 7], [7, 33], [129]]) {
+      checkOp({
+        shapes: [shape],
+        zoo: (x) => zoo.erf(x),
+        tf: (x) => tf.erf(x),
+        input: (_i, n, s) => rand(n, s, -3, 3),
+        atol: 5e-7, // float32 ops: 1 - poly·exp(-x²) loses a little near 0
+      });
+    }
+  });
+
+  for (const acts of [
+    ['hardSigmoid', 'swish', 'mish', 'gelu'],
+    // TF.js reads its own 'gelu_new' back as 'geluNew', which it does not know: TF.js -> Zoo only.
+    ['gelu_new', 'swish'],
+  ]) {
+    it(`Dense layers with ${acts.join(', ')} save and load ${acts.includes('gelu_new') ? 'TF.js -> Zoo' : 'both ways'}`, async () => {
+      const x = rand(5 * 6, 8, -2, 2);
+      const tm = tfl.sequential({
+        layers: acts.map((activation, i) =>
+          tfl.layers.dense({
+            units: 6,
+            activation: activation as 'swish',
+            ...(i === 0 ? { inputShape: [6] } : {}),
+          }),
+        ),
+      });
+      fillTfWeights(tm, 50, 0.8);
+      const want = tf.tidy(() => (tm.predict(tf.tensor(x, [5, 6])) as tf.Tensor).dataSync());
+      const zm = await zoo.loadLayersModel(zoo.io.fromMemory(await tfArtifacts(tm)));
+      const got = zoo.tidy(() => zm.predict(zoo.tensor(x, [5, 6])).dataSync());
+      expectClose(got, want as Float32Array, 1e-5, 1e-6, 'TF.js -> Zoo');
+      if (!acts.includes('gelu_new')) {
+        const back = await tfl.loadLayersModel(
+          tf.io.fromMemory(await zooArtifacts(zm)) as tf.io.IOHandler,
+        );
+        const again = tf.tidy(() => (back.predict(tf.tensor(x, [5, 6])) as tf.Tensor).dataSync());
+        expectClose(again as Float32Array, want as Float32Array, 1e-6, 1e-7, 'Zoo -> TF.js');
+        back.dispose();
+      }
+      zm.dispose();
+      tm.dispose();
+    });
+  }
 });

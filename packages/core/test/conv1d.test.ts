@@ -5,7 +5,13 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tfArtifacts, zooArtifacts } from './artifacts.js';
-import { type SharedLayerName, tfLayer, zooLayer } from './layer-helpers.js';
+import {
+  fillTfWeights,
+  fillZooWeights,
+  type SharedLayerName,
+  tfLayer,
+  zooLayer,
+} from './layer-helpers.js';
 import { checkOp, expectClose, prepare, rand, tf, zoo } from './oracle.js';
 
 beforeAll(prepare);
@@ -223,20 +229,7 @@ describe('a text CNN moves between Zoo and tfjs-layers', () => {
     const tm = tfl.sequential({
       layers: TEXT_CNN.map(([k, a]) => tfLayer(k, a)),
     });
-    const shapes = tm.weights.map((w) => w.shape as number[]);
-    tm.setWeights(
-      shapes.map((s, i) =>
-        tf.tensor(
-          rand(
-            s.reduce((a, b) => a * b, 1),
-            90 + i,
-            -0.5,
-            0.5,
-          ),
-          s,
-        ),
-      ),
-    );
+    fillTfWeights(tm, 90);
     const want = tf.tidy(() => (tm.predict(tf.tensor(ids, [4, 17])) as tf.Tensor).dataSync());
     const zm = await zoo.loadLayersModel(zoo.io.fromMemory(await tfArtifacts(tm)));
     expect(zm.layers.map((l) => l.getClassName())).toEqual(tm.layers.map((l) => l.getClassName()));
@@ -248,22 +241,7 @@ describe('a text CNN moves between Zoo and tfjs-layers', () => {
 
   it('saved by Zoo, loads in tfjs-layers and predicts the same', async () => {
     const zm = zoo.sequential({ layers: TEXT_CNN.map(([k, a]) => zooLayer(k, a)) });
-    const shapes = zm.weights.map((w) => [...w.shape]);
-    zoo.tidy(() =>
-      zm.setWeights(
-        shapes.map((s, i) =>
-          zoo.tensor(
-            rand(
-              s.reduce((a, b) => a * b, 1),
-              70 + i,
-              -0.5,
-              0.5,
-            ),
-            s,
-          ),
-        ),
-      ),
-    );
+    fillZooWeights(zm, 70);
     const want = zoo.tidy(() => zm.predict(zoo.tensor(ids, [4, 17])).dataSync());
     const tm = await tfl.loadLayersModel(
       tf.io.fromMemory(await zooArtifacts(zm)) as tf.io.IOHandler,

@@ -23,6 +23,34 @@ export function zooLayer(name: SharedLayerName, args: Record<string, unknown> = 
   return (zoo.layers[name] as (a: any) => zoo.Layer)(args);
 }
 
+/** Deterministic weights in [-scale, scale) for each shape (weight i from seed + i). */
+export function randomWeights(shapes: number[][], seed: number, scale = 0.5): Float32Array[] {
+  return shapes.map((s, i) =>
+    rand(
+      s.reduce((a, b) => a * b, 1),
+      seed + i,
+      -scale,
+      scale,
+    ),
+  );
+}
+
+/** Sets every weight of a tfjs-layers model to {@link randomWeights}. */
+export function fillTfWeights(m: tfl.LayersModel, seed: number, scale = 0.5): void {
+  const shapes = m.weights.map((w) => w.shape as number[]);
+  const values = randomWeights(shapes, seed, scale).map((d, i) => tf.tensor(d, shapes[i]));
+  m.setWeights(values);
+  tf.dispose(values);
+}
+
+/** Sets every weight of a Zoo model to {@link randomWeights}. */
+export function fillZooWeights(m: zoo.LayersModel, seed: number, scale = 0.5): void {
+  const shapes = m.weights.map((w) => [...w.shape]);
+  zoo.tidy(() =>
+    m.setWeights(randomWeights(shapes, seed, scale).map((d, i) => zoo.tensor(d, shapes[i]))),
+  );
+}
+
 /**
  * The same deterministic values (`rand(size, seed + i, -scale, scale)` for weight `i`) into
  * both layers' (or models') weights; Zoo's weight shapes must equal TF.js's.

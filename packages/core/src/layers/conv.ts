@@ -8,6 +8,7 @@ import {
   type ActivationIdentifier,
   activate,
   baseArgs,
+  FUSED_ACTIVATIONS,
   getActivation,
   kernelBiasArgs,
   kernelBiasConfig,
@@ -103,19 +104,6 @@ export interface Conv2DArgs extends BaseConvArgs {
   dilationRate?: number | [number, number];
 }
 
-/** Activations the fused conv kernels apply in their epilogue. @internal */
-export const FUSED = new Set([
-  'linear',
-  'relu',
-  'sigmoid',
-  'tanh',
-  'elu',
-  'relu6',
-  'selu',
-  'softplus',
-  'softsign',
-]);
-
 /**
  * What the convolutions share: filters, the kernel and bias weights with their initializers
  * and regularizers, an activation fused into the kernel's epilogue where it can be, and those
@@ -171,7 +159,7 @@ export abstract class BaseConv extends Layer {
    */
   protected withActivation(args: CallArgs, conv: (fused: 'linear') => Tensor): Tensor {
     const act = args.skipActivation ? 'linear' : this.activation;
-    const fused = FUSED.has(act);
+    const fused = FUSED_ACTIVATIONS.has(act);
     const y = conv(fused ? (act as 'linear') : 'linear');
     if (fused) return y;
     const out = activate(y, act);

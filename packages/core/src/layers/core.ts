@@ -1,11 +1,12 @@
 // The layers every network uses: Input, Dense, Dropout, Activation.
 import { kernels } from '../backend.js';
 import { engine } from '../engine.js';
-import { mul } from '../ops/binary.js';
+import { add, maximum, minimum, mul, pow } from '../ops/binary.js';
 import { setSeed } from '../ops/creation.js';
-import { fusedMatMul } from '../ops/matmul.js';
+import { type FusedActivation, fusedMatMul } from '../ops/matmul.js';
 import { reshape } from '../ops/shape.js';
-import { softmax } from '../ops/softmax.js';
+import { logSoftmax, softmax } from '../ops/softmax.js';
+import { erf } from '../ops/special.js';
 import {
   elu,
   leakyRelu,
@@ -39,33 +40,67 @@ import {
   SymbolicTensor,
 } from './layer.js';
 
-/** Activation names layers accept (Keras / TF.js names). */
+/** Activation names layers accept (Keras / TF.js names; snake_case works too). */
 export type ActivationIdentifier =
   | 'linear'
   | 'relu'
   | 'relu6'
   | 'sigmoid'
+  | 'hardSigmoid'
   | 'tanh'
   | 'softmax'
+  | 'logSoftmax'
   | 'elu'
   | 'selu'
   | 'softplus'
   | 'softsign'
+  | 'swish'
+  | 'mish'
+  | 'gelu'
+  | 'geluNew'
   | 'leakyRelu';
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 const ACTIVATIONS: Record<ActivationIdentifier, (x: Tensor) => Tensor> = {
   linear: (x) => x,
   relu,
   relu6,
   sigmoid,
+  // clip(0.2x + 0.5, 0, 1), as TF.js and Keras 2
+  hardSigmoid: (x) => minimum(maximum(add(mul(x, 0.2), 0.5), 0), 1),
   tanh,
   softmax: (x) => softmax(x),
+  logSoftmax: (x) => logSoftmax(x),
   elu: (x) => elu(x),
   selu,
   softplus,
   softsign,
+  swish: (x) => mul(x, sigmoid(x)),
+  mish: (x) => mul(x, tanh(softplus(x))),
+  // x·Φ(x) with the normal CDF from erf, as TF.js's 'gelu'
+  gelu: (x) => mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1)),
+  // the tanh approximation, TF.js's 'gelu_new'
+  geluNew: (x) =>
+    mul(mul(x, 0.5), add(tanh(mul(add(x, mul(pow(x, 3), 0.044715)), SQRT_2_OVER_PI)), 1)),
   leakyRelu: (x) => leakyRelu(x),
 };
+
+/**
+ * Activations the fused GEMM and convolution kernels apply in their epilogue; the others run
+ * after them. @internal
+ */
+export const FUSED_ACTIVATIONS: ReadonlySet<string> = new Set<ActivationIdentifier>([
+  'linear',
+  'relu',
+  'sigmoid',
+  'tanh',
+  'elu',
+  'relu6',
+  'selu',
+  'softplus',
+  'softsign',
+]);
 
 /** Resolves an activation name (camelCase or snake_case); the error lists the known ones. */
 export function getActivation(
@@ -225,22 +260,13 @@ export class Dense extends Layer {
       );
     }
     const act = args.skipActivation ? 'linear' : this.activation;
-    const fusable =
-      act === 'linear' ||
-      act === 'relu' ||
-      act === 'sigmoid' ||
-      act === 'tanh' ||
-      act === 'elu' ||
-      act === 'relu6' ||
-      act === 'selu' ||
-      act === 'softplus' ||
-      act === 'softsign';
+    const fusable = FUSED_ACTIVATIONS.has(act);
     const x2 = x.rank === 2 ? x : reshape(x, [-1, this.inputDim]);
     let y = fusedMatMul({
       a: x2,
       b: this.kernel!,
       bias: this.bias,
-      activation: fusable ? act : 'linear',
+      activation: fusable ? (act as FusedActivation) : 'linear',
     });
     if (!fusable) {
       const pre = y;

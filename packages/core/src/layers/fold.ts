@@ -10,22 +10,9 @@ import { fusedConv2d } from '../ops/conv.js';
 import { type FusedActivation, fusedMatMul } from '../ops/matmul.js';
 import { Tensor } from '../tensor.js';
 import { Conv2D } from './conv.js';
-import { Activation, type ActivationIdentifier, Dense } from './core.js';
+import { Activation, Dense, FUSED_ACTIVATIONS } from './core.js';
 import { type LayerNode, type SymbolicTensor, weightsEpoch } from './layer.js';
 import { BatchNormalization } from './normalization.js';
-
-/** Activations the fused conv / matmul kernels apply in their epilogue. */
-const FUSABLE = new Set<ActivationIdentifier>([
-  'linear',
-  'relu',
-  'sigmoid',
-  'tanh',
-  'elu',
-  'relu6',
-  'selu',
-  'softplus',
-  'softsign',
-]);
 
 /** One conv (or dense) -> batch norm (-> activation) chain run as a single call. @internal */
 export interface FoldStep {
@@ -80,7 +67,7 @@ export function planFolds(
       act !== null &&
       !(
         act.layer instanceof Activation &&
-        FUSABLE.has(act.layer.activation) &&
+        FUSED_ACTIVATIONS.has(act.layer.activation) &&
         // An output layer's activation may be left out by a fused loss; keep it separate.
         !outputLayers.has(act.layer)
       )
@@ -134,7 +121,7 @@ function refold(step: FoldStep): void {
  */
 export function runFold(step: FoldStep, x: Tensor): Tensor | null {
   const conv = step.conv.layer;
-  // planFolds only takes activations of FUSABLE, which the fused kernels all apply.
+  // planFolds only takes activations of FUSED_ACTIVATIONS, which the fused kernels all apply.
   const act = (
     step.act === null ? 'linear' : (step.act.layer as Activation).activation
   ) as FusedActivation;
