@@ -113,6 +113,11 @@ describe('packages/resnet/examples/fashion-mnist.mjs', () => {
     mkdirSync(bad, { recursive: true });
     writeFileSync(join(bad, 'train-images-idx3-ubyte'), Buffer.from([0, 0, 8, 3, 0, 0]));
     expectFailure(run('--data', bad), /cannot read Fashion-MNIST from/);
+    expectFailure(run('--threads', 'abc'), /--threads: 1, 2, \.\.\. or auto, got abc/);
+    const broken = join(tmp, 'broken');
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(join(broken, 'state.json'), '{"options": {');
+    expectFailure(run('--resume', broken), /--resume: cannot read .*state\.json/);
     expectFailure(
       run('--resume', join(tmp, 'run'), '--optimizer', 'adam'),
       /the saved run used optimizer "sgd", not "adam"/,

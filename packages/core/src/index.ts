@@ -139,6 +139,7 @@ export {
 export {
   GlobalAveragePooling1D,
   GlobalMaxPooling1D,
+  type GlobalPooling1DArgs,
   Permute,
   type PermuteArgs,
   RepeatVector,

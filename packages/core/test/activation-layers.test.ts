@@ -479,3 +479,128 @@ describe('the activations TF.js names, in Activation and Dense layers', () => {
     });
   }
 });
+
+describe('edge cases the review asked for', () => {
+  it("erf's gradient is 2/sqrt(pi)·exp(-x²), also at exactly 0, and erf leaves no tensors", () => {
+    const xs = [0, -1e-3, 0.5, -2];
+    const before = zoo.memory().numTensors;
+    const g = zoo.tidy(() =>
+      zoo
+        .grad((x: zoo.Tensor) => zoo.sum(zoo.erf(x)))(zoo.tensor(xs))
+        .dataSync()
+        .slice(),
+    );
+    xs.forEach((x, i) => {
+      expect(g[i]).toBeCloseTo((2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), 6);
+    });
+    const x = zoo.tensor(xs);
+    const y = zoo.erf(x);
+    expect(zoo.memory().numTensors).toBe(before + 2);
+    zoo.dispose([x, y]);
+  });
+
+  it('each new layer, and composite activations, leave only their output when applied outside tidy', () => {
+    const cases: [zoo.Layer, number[]][] = [
+      [zooLayer('conv1d', { filters: 3, kernelSize: 2, padding: 'causal' }), [2, 5, 3]],
+      [zooLayer('conv1d', { filters: 3, kernelSize: 2, activation: 'swish' }), [2, 5, 3]],
+      [zooLayer('maxPooling1d'), [2, 6, 3]],
+      [zooLayer('averagePooling1d'), [2, 6, 3]],
+      [zooLayer('globalAveragePooling1d'), [2, 6, 3]],
+      [zooLayer('globalMaxPooling1d'), [2, 6, 3]],
+      [zooLayer('reLU', { maxValue: 1 }), [2, 6]],
+      [zooLayer('prelu'), [2, 6]],
+      [zooLayer('thresholdedReLU'), [2, 6]],
+      [zooLayer('softmax', { axis: 1 }), [2, 6, 3]],
+      [zooLayer('repeatVector', { n: 3 }), [2, 6]],
+      [zooLayer('reshape', { targetShape: [3, -1] }), [2, 6]],
+      [zooLayer('permute', { dims: [2, 1] }), [2, 6, 3]],
+      [zooLayer('dense', { units: 4, activation: 'gelu' }), [2, 6]],
+      [zooLayer('conv2d', { filters: 2, kernelSize: 2, activation: 'mish' }), [1, 4, 4, 2]],
+    ];
+    for (const [layer, shape] of cases) {
+      const x = zoo.zeros(shape);
+      zoo.dispose(layer.apply(x) as zoo.Tensor); // builds the layer (its weights stay)
+      const before = zoo.memory().numTensors;
+      const y = layer.apply(x) as zoo.Tensor;
+      expect(zoo.memory().numTensors, `${layer.getClassName()} ${layer.name}`).toBe(before + 1);
+      zoo.dispose([x, y]);
+      layer.dispose();
+    }
+  });
+
+  it('ThresholdedReLU is strict: x == theta gives 0', () => {
+    const l = zooLayer('thresholdedReLU', { theta: 0.5 });
+    const y = zoo.tidy(() =>
+      (l.apply(zoo.tensor([0.5, 0.5000001, 0.4999999, 2])) as zoo.Tensor).dataSync(),
+    );
+    expect(Array.from(y)).toEqual([0, Math.fround(0.5000001), 0, 2]);
+  });
+
+  it('the 1D global poolings end the mask; a causal Conv1D saves and reloads in Zoo', async () => {
+    const gap = zooLayer('globalAveragePooling1d');
+    zoo.tidy(() => {
+      const mask = zoo.tensor([[1, 1, 0]]);
+      expect(gap.computeMask(zoo.zeros([1, 3, 2]), mask)).toBeNull();
+    });
+    const m = zoo.sequential({
+      layers: [
+        zooLayer('conv1d', {
+          filters: 2,
+          kernelSize: 3,
+          padding: 'causal',
+          dilationRate: 2,
+          inputShape: [9, 2],
+        }),
+        zooLayer('globalMaxPooling1d'),
+      ],
+    });
+    fillZooWeights(m, 3);
+    const x = rand(2 * 9 * 2, 4);
+    const want = zoo.tidy(() => m.predict(zoo.tensor(x, [2, 9, 2])).dataSync());
+    const again = await zoo.loadLayersModel(zoo.io.fromMemory(await zooArtifacts(m)));
+    expect(again.layers[0].getConfig()).toEqual(m.layers[0].getConfig());
+    expect(Array.from(zoo.tidy(() => again.predict(zoo.tensor(x, [2, 9, 2])).dataSync()))).toEqual(
+      Array.from(want),
+    );
+    m.dispose();
+    again.dispose();
+  });
+
+  it("Keras's ReLU negative_slope/threshold are refused, Keras 3's LeakyReLU negative_slope is read, channels_first and keepdims are refused", async () => {
+    const m = zoo.sequential({
+      layers: [
+        zooLayer('reLU', { inputShape: [4, 3] }),
+        zooLayer('leakyReLU'),
+        zooLayer('globalAveragePooling1d'),
+      ],
+    });
+    const artifacts = await zooArtifacts(m);
+    m.dispose();
+    const edit = (f: (layers: { config: Record<string, unknown> }[]) => void) => {
+      const a = structuredClone(artifacts);
+      f(
+        (a.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config
+          .layers,
+      );
+      return zoo.loadLayersModel(zoo.io.fromMemory(a));
+    };
+    await expect(
+      edit((ls) => Object.assign(ls[0].config, { negative_slope: 0.5 })),
+    ).rejects.toThrow(/re_lu\w*: ReLU with negative_slope 0\.5 is not supported/);
+    await expect(edit((ls) => Object.assign(ls[0].config, { threshold: 1 }))).rejects.toThrow(
+      /ReLU with threshold 1 is not supported/,
+    );
+    const k3 = await edit((ls) => {
+      delete ls[1].config.alpha;
+      ls[1].config.negative_slope = 0.1;
+    });
+    expect((k3.layers[1] as zoo.LeakyReLU).alpha).toBe(0.1);
+    k3.dispose();
+    await expect(
+      edit((ls) => Object.assign(ls[2].config, { data_format: 'channels_first' })),
+    ).rejects.toThrow(/only dataFormat 'channelsLast'/);
+    await expect(edit((ls) => Object.assign(ls[2].config, { keepdims: true }))).rejects.toThrow(
+      /keepdims: true is not supported/,
+    );
+  });
+});

@@ -78,6 +78,15 @@ if (cli.help) {
   console.log(usage);
   process.exit(0);
 }
+/** A JSON file's content, or a one-line failure naming it. */
+function readJson(file, what) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return fail(`${what}: cannot read ${file}: ${err.message}`);
+  }
+}
+
 /** Logs go to stderr when --json owns stdout. */
 const log = cli.json ? (...a) => console.error(...a) : (...a) => console.log(...a);
 
@@ -94,7 +103,10 @@ const resumeDir = cli.resume === undefined ? undefined : resolve(cli.resume);
 if (resumeDir !== undefined) {
   const f = join(resumeDir, 'state.json');
   if (!existsSync(f)) fail(`--resume ${cli.resume}: no state.json in ${resumeDir}`);
-  state = JSON.parse(readFileSync(f, 'utf8'));
+  state = readJson(f, '--resume');
+  if (!Number.isInteger(state?.epochsDone) || typeof state.options !== 'object') {
+    fail(`--resume ${cli.resume}: ${f} is not a state file of this script`);
+  }
 }
 const saved = state?.options ?? {};
 const optimizerName = cli.optimizer ?? saved.optimizer ?? 'sgd';
@@ -250,7 +262,7 @@ async function saveRun(model, optimizer, history) {
 }
 
 async function loadOptimizer(optimizer) {
-  const meta = JSON.parse(readFileSync(join(resumeDir, 'optimizer.json'), 'utf8'));
+  const meta = readJson(join(resumeDir, 'optimizer.json'), '--resume');
   if (meta.className !== optimizer.getClassName()) {
     fail(`--resume: saved optimizer is ${meta.className}, not ${optimizer.getClassName()}`);
   }
@@ -270,7 +282,10 @@ async function loadOptimizer(optimizer) {
 
 // Worker threads (opt-in) split the large GEMMs and convolutions; results match 1 thread except
 // the filter gradients' summation order.
-await zoo.ready({ threads: cli.threads === 'auto' ? 'auto' : Number(cli.threads) });
+const threads = cli.threads === 'auto' ? 'auto' : Number(cli.threads);
+if (threads !== 'auto' && !posInt(threads))
+  fail(`--threads: 1, 2, ... or auto, got ${cli.threads}`);
+await zoo.ready({ threads }).catch((err) => fail(`--threads ${cli.threads}: ${err.message}`));
 const dataDir = findData();
 const t0 = performance.now();
 const raw = await zoo.data
@@ -298,8 +313,12 @@ const optimizer = makeOptimizer();
 model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
 const history = state?.history ?? [];
 if (state !== null) {
-  await zoo.loadWeights(model, pathToFileURL(join(resumeDir, 'model.json')).href);
-  await loadOptimizer(optimizer);
+  try {
+    await zoo.loadWeights(model, pathToFileURL(join(resumeDir, 'model.json')).href);
+    await loadOptimizer(optimizer);
+  } catch (err) {
+    fail(`--resume ${resumeDir}: ${err.message}`);
+  }
   log(`resumed from ${resumeDir} after epoch ${startEpoch}`);
 }
 log(

@@ -1,6 +1,7 @@
 // Activation layers with parameters, as Keras's and tfjs-layers's "advanced activations":
 // ReLU (maxValue), LeakyReLU (alpha), PReLU (a learnt alpha), ELU (alpha), ThresholdedReLU
 // (theta) and Softmax (axis). Each saves and loads under the TF.js class name and config keys.
+import { tidy } from '../engine.js';
 import { add, greaterEqualMask, minimum, mul } from '../ops/binary.js';
 import { transpose } from '../ops/shape.js';
 import { softmax } from '../ops/softmax.js';
@@ -69,8 +70,9 @@ export class ReLU extends ElementwiseLayer {
     return ReLU.className;
   }
   call(inputs: Tensor | Tensor[]): Tensor {
-    const y = relu(one(inputs));
-    return this.maxValue === null ? y : minimum(y, this.maxValue);
+    const x = one(inputs);
+    const max = this.maxValue;
+    return max === null ? relu(x) : tidy(() => minimum(relu(x), max));
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), maxValue: this.maxValue };
@@ -172,7 +174,7 @@ export class PReLU extends ElementwiseLayer {
         `${this.name}: expected input of shape [null,${want.join(',')}] (1 = any), got ${fmt(x.shape)}`,
       );
     }
-    return add(relu(x), mul(this.alpha!, minimum(x, 0)));
+    return tidy(() => add(relu(x), mul(this.alpha!, minimum(x, 0))));
   }
   override getConfig(): Record<string, unknown> {
     return {
@@ -235,7 +237,7 @@ export class ThresholdedReLU extends ElementwiseLayer {
   }
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = one(inputs);
-    return mul(x, greaterEqualMask(x, this.theta, true));
+    return tidy(() => mul(x, greaterEqualMask(x, this.theta, true)));
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), theta: this.theta };
@@ -279,7 +281,7 @@ export class Softmax extends ElementwiseLayer {
     const perm = x.shape.map((_, i) => i);
     perm[axis] = x.rank - 1;
     perm[x.rank - 1] = axis;
-    return transpose(softmax(transpose(x, perm), -1), perm);
+    return tidy(() => transpose(softmax(transpose(x, perm), -1), perm));
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), axis: this.axis };
@@ -293,8 +295,22 @@ export function registerActivationLayers(): void {
   if (registered) return;
   registered = true;
   const num = (v: unknown) => (v === null || v === undefined ? undefined : (v as number));
-  registerLayer('ReLU', (c) => new ReLU({ ...baseArgs(c), maxValue: num(c.maxValue) ?? null }));
-  registerLayer('LeakyReLU', (c) => new LeakyReLU({ ...baseArgs(c), alpha: num(c.alpha) }));
+  registerLayer('ReLU', (c) => {
+    // Keras's ReLU also takes negative_slope and threshold; TF.js's has neither.
+    for (const k of ['negativeSlope', 'threshold'] as const) {
+      if (c[k] !== undefined && c[k] !== null && c[k] !== 0) {
+        throw new Error(
+          `${String(c.name)}: ReLU with ${k === 'negativeSlope' ? 'negative_slope' : 'threshold'} ${String(c[k])} is not supported (only maxValue); use LeakyReLU for a slope`,
+        );
+      }
+    }
+    return new ReLU({ ...baseArgs(c), maxValue: num(c.maxValue) ?? null });
+  });
+  // Keras 3 saves LeakyReLU's slope as negative_slope.
+  registerLayer(
+    'LeakyReLU',
+    (c) => new LeakyReLU({ ...baseArgs(c), alpha: num(c.alpha) ?? num(c.negativeSlope) }),
+  );
   registerLayer('ELU', (c) => new ELU({ ...baseArgs(c), alpha: num(c.alpha) }));
   registerLayer(
     'ThresholdedReLU',

@@ -1,6 +1,7 @@
 // One-dimensional convolution and pooling over [batch, steps, channels] sequences (text,
 // signals), as Keras's Conv1D, MaxPooling1D and AveragePooling1D. Each runs the 2-D kernels on
 // a [batch, 1, steps, channels] view, so it gets their SIMD code and fused bias + activation.
+import { tidy } from '../engine.js';
 import { avgPool, fusedConv2d, maxPool } from '../ops/conv.js';
 import { pad, reshape } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
@@ -120,34 +121,37 @@ export class Conv1D extends BaseConv {
   }
 
   call(inputs: Tensor | Tensor[], args: CallArgs): Tensor {
-    let x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
     if (x.rank !== 3 || x.shape[2] !== this.inChannels) {
       throw new Error(
         `${this.name}: expected input of shape [batch, steps, ${this.inChannels}], got ${fmt(x.shape)}`,
       );
     }
     this.computeOutputShape(x.shape as Shape);
-    if (this.causalPad > 0) {
-      x = pad(x, [
-        [0, 0],
-        [this.causalPad, 0],
-        [0, 0],
-      ]);
-    }
-    const [b, steps, c] = x.shape;
     const k = this.kernel!;
-    const image = reshape(x, [b, 1, steps, c]);
-    return this.withActivation(args, (activation) => {
-      const y = fusedConv2d({
-        x: image,
-        filter: reshape(k, [1, ...k.shape]),
-        strides: [1, this.strides],
-        pad: this.padding === 'causal' ? 'valid' : this.padding,
-        dilations: [1, this.dilationRate],
-        bias: this.bias,
-        activation,
+    return tidy(() => {
+      const xp =
+        this.causalPad > 0
+          ? pad(x, [
+              [0, 0],
+              [this.causalPad, 0],
+              [0, 0],
+            ])
+          : x;
+      const [b, steps, c] = xp.shape;
+      const image = reshape(xp, [b, 1, steps, c]);
+      return this.withActivation(args, (activation) => {
+        const y = fusedConv2d({
+          x: image,
+          filter: reshape(k, [1, ...k.shape]),
+          strides: [1, this.strides],
+          pad: this.padding === 'causal' ? 'valid' : this.padding,
+          dilations: [1, this.dilationRate],
+          bias: this.bias,
+          activation,
+        });
+        return reshape(y, [b, y.shape[2], this.filters]);
       });
-      return reshape(y, [b, y.shape[2], this.filters]);
     });
   }
 
@@ -219,8 +223,15 @@ abstract class Pooling1D extends Layer {
     sequence(this.name, x.shape);
     this.computeOutputShape(x.shape as Shape);
     const [b, steps, c] = x.shape;
-    const y = op(reshape(x, [b, 1, steps, c]), [1, this.poolSize], [1, this.strides], this.padding);
-    return reshape(y, [b, y.shape[2], c]);
+    return tidy(() => {
+      const y = op(
+        reshape(x, [b, 1, steps, c]),
+        [1, this.poolSize],
+        [1, this.strides],
+        this.padding,
+      );
+      return reshape(y, [b, y.shape[2], c]);
+    });
   }
 
   override getConfig(): Record<string, unknown> {

@@ -1,6 +1,6 @@
 // The layers every network uses: Input, Dense, Dropout, Activation.
 import { kernels } from '../backend.js';
-import { engine } from '../engine.js';
+import { engine, tidy } from '../engine.js';
 import { add, maximum, minimum, mul, pow } from '../ops/binary.js';
 import { setSeed } from '../ops/creation.js';
 import { type FusedActivation, fusedMatMul } from '../ops/matmul.js';
@@ -119,7 +119,9 @@ export function getActivation(
 
 /** Applies a named activation with its gradient. */
 export function activate(x: Tensor, name: ActivationIdentifier): Tensor {
-  return ACTIVATIONS[name](x);
+  // Composite activations (swish, gelu, ...) free their intermediates; a tape keeps what its
+  // backward pass needs.
+  return tidy(() => ACTIVATIONS[name](x));
 }
 
 /** Options of {@link input}. */

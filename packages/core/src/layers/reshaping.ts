@@ -2,11 +2,13 @@
 // Permute, RepeatVector, and the 1D global poolings that turn a sequence into one vector
 // (GlobalAveragePooling1D averages only the real steps when a mask comes with the input, as
 // Keras does; TF.js refuses masked input there).
+import { tidy } from '../engine.js';
 import { div, mul } from '../ops/binary.js';
 import { max, sum } from '../ops/reduce.js';
 import { expandDims, reshape, tile, transpose } from '../ops/shape.js';
 import type { Tensor } from '../tensor.js';
 import { fmt } from '../util.js';
+import { checkFormat } from './conv.js';
 import { baseArgs } from './core.js';
 import {
   type CallArgs,
@@ -167,15 +169,29 @@ export class RepeatVector extends Layer {
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = one(inputs);
     this.check(x.rank, fmt(x.shape));
-    return tile(expandDims(x, 1), [1, this.n, 1]);
+    return tidy(() => tile(expandDims(x, 1), [1, this.n, 1]));
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), n: this.n };
   }
 }
 
+/** Options of {@link GlobalAveragePooling1D} and {@link GlobalMaxPooling1D}. */
+export interface GlobalPooling1DArgs extends LayerArgs {
+  dataFormat?: 'channelsLast';
+  /** Keras's keepdims: only false (the steps axis is dropped). */
+  keepdims?: boolean;
+}
+
 /** Shared by the 1D global poolings: [batch, steps, features] -> [batch, features]. */
 abstract class GlobalPooling1D extends Layer {
+  constructor(args: GlobalPooling1DArgs = {}) {
+    super(args);
+    checkFormat(this.name, args.dataFormat);
+    if (args.keepdims === true) {
+      throw new Error(`${this.name}: keepdims: true is not supported (the steps axis is dropped)`);
+    }
+  }
   protected input(inputs: Tensor | Tensor[]): Tensor {
     const x = one(inputs);
     if (x.rank !== 3) {
@@ -212,9 +228,11 @@ export class GlobalAveragePooling1D extends GlobalPooling1D {
   call(inputs: Tensor | Tensor[], args: CallArgs): Tensor {
     const x = this.input(inputs);
     const mask = Array.isArray(args.mask) ? args.mask[0] : args.mask;
-    if (mask === null || mask === undefined) return div(sum(x, 1), x.shape[1]);
-    const m = expandDims(mask, 2); // [batch, steps, 1]
-    return div(sum(mul(x, m), 1), sum(m, 1));
+    return tidy(() => {
+      if (mask === null || mask === undefined) return div(sum(x, 1), x.shape[1]);
+      const m = expandDims(mask, 2); // [batch, steps, 1]
+      return div(sum(mul(x, m), 1), sum(m, 1));
+    });
   }
 }
 
@@ -241,8 +259,13 @@ export function registerReshapingLayers(): void {
   );
   registerLayer('Permute', (c) => new Permute({ ...baseArgs(c), dims: c.dims as number[] }));
   registerLayer('RepeatVector', (c) => new RepeatVector({ ...baseArgs(c), n: c.n as number }));
-  registerLayer('GlobalAveragePooling1D', (c) => new GlobalAveragePooling1D(baseArgs(c)));
-  registerLayer('GlobalMaxPooling1D', (c) => new GlobalMaxPooling1D(baseArgs(c)));
+  const pool = (c: Record<string, unknown>): GlobalPooling1DArgs => ({
+    ...baseArgs(c),
+    dataFormat: c.dataFormat as 'channelsLast',
+    keepdims: c.keepdims as boolean | undefined,
+  });
+  registerLayer('GlobalAveragePooling1D', (c) => new GlobalAveragePooling1D(pool(c)));
+  registerLayer('GlobalMaxPooling1D', (c) => new GlobalMaxPooling1D(pool(c)));
 }
 
 /** A Reshape layer (see {@link Reshape}). */
@@ -252,8 +275,8 @@ export const permute = (args: PermuteArgs): Permute => new Permute(args);
 /** A RepeatVector layer (see {@link RepeatVector}). */
 export const repeatVector = (args: RepeatVectorArgs): RepeatVector => new RepeatVector(args);
 /** A GlobalAveragePooling1D layer (see {@link GlobalAveragePooling1D}). */
-export const globalAveragePooling1d = (args: LayerArgs = {}): GlobalAveragePooling1D =>
+export const globalAveragePooling1d = (args: GlobalPooling1DArgs = {}): GlobalAveragePooling1D =>
   new GlobalAveragePooling1D(args);
 /** A GlobalMaxPooling1D layer (see {@link GlobalMaxPooling1D}). */
-export const globalMaxPooling1d = (args: LayerArgs = {}): GlobalMaxPooling1D =>
+export const globalMaxPooling1d = (args: GlobalPooling1DArgs = {}): GlobalMaxPooling1D =>
   new GlobalMaxPooling1D(args);
