@@ -71,28 +71,36 @@ const ELEMENTWISE: LayerCase[] = [
 const label = (c: LayerCase, shape: number[]) =>
   `${c.kind}(${JSON.stringify(c.args ?? {})}) on ${JSON.stringify(shape)}`;
 
+/**
+ * One layer case on one shape: forward and gradients against tfjs-layers (or `tfGrad`) and
+ * finite differences; where tfjs-core lacks the gradient, the forward against the layer too;
+ * the symbolic output shape against the eager one.
+ */
+function checkLayerCase(c: LayerCase, shape: number[]): void {
+  const zl = zooLayer(c.kind, c.args);
+  const tl = tfLayer(c.kind, c.args);
+  checkOp({
+    shapes: [shape],
+    zoo: (x) => zl.apply(x) as zoo.Tensor,
+    tf: (x) => (c.tfGrad ?? ((t) => tl.apply(t) as tf.Tensor))(x),
+    input: awayFrom(c.kinks ?? []),
+  });
+  if (c.tfGrad !== undefined) {
+    // The layer itself too (its gradient is not defined in tfjs-core).
+    const n = shape.reduce((a, b) => a * b, 1);
+    const xd = awayFrom(c.kinks ?? [])(0, n, 11);
+    const want = tf.tidy(() => (tl.apply(tf.tensor(xd, shape)) as tf.Tensor).dataSync());
+    const got = zoo.tidy(() => (zl.apply(zoo.tensor(xd, shape)) as zoo.Tensor).dataSync());
+    expectClose(got, want as Float32Array, 0, 0, 'forward against the tfjs-layers layer');
+  }
+  const sym = zooLayer(c.kind, c.args).apply(zoo.input({ shape: shape.slice(1) }));
+  const eager = zoo.tidy(() => (zl.apply(zoo.zeros(shape)) as zoo.Tensor).shape);
+  expect(sym.shape).toEqual([null, ...eager.slice(1)]);
+}
+
 describe('activation layers against tfjs-layers and finite differences', () => {
   for (const c of ELEMENTWISE) {
-    for (const shape of c.shapes ?? ODD) {
-      it(label(c, shape), () => {
-        const zl = zooLayer(c.kind, c.args);
-        const tl = tfLayer(c.kind, c.args);
-        checkOp({
-          shapes: [shape],
-          zoo: (x) => zl.apply(x) as zoo.Tensor,
-          tf: (x) => (c.tfGrad ?? ((t) => tl.apply(t) as tf.Tensor))(x),
-          input: awayFrom(c.kinks ?? []),
-        });
-        if (c.tfGrad !== undefined) {
-          // The layer itself too (its gradient is not defined in tfjs-core).
-          const n = shape.reduce((a, b) => a * b, 1);
-          const xd = awayFrom(c.kinks ?? [])(0, n, 11);
-          const want = tf.tidy(() => (tl.apply(tf.tensor(xd, shape)) as tf.Tensor).dataSync());
-          const got = zoo.tidy(() => (zl.apply(zoo.tensor(xd, shape)) as zoo.Tensor).dataSync());
-          expectClose(got, want as Float32Array, 0, 0, 'forward against the tfjs-layers layer');
-        }
-      });
-    }
+    for (const shape of c.shapes ?? ODD) it(label(c, shape), () => checkLayerCase(c, shape));
   }
 
   it('Softmax over a middle axis equals a transposed last-axis softmax (TF.js has only the last)', () => {
@@ -221,21 +229,7 @@ describe('reshaping layers against tfjs-layers', () => {
     },
   ];
   for (const c of cases) {
-    for (const shape of c.shapes ?? ODD) {
-      it(label(c, shape), () => {
-        const zl = zooLayer(c.kind, c.args);
-        const tl = tfLayer(c.kind, c.args);
-        checkOp({
-          shapes: [shape],
-          zoo: (x) => zl.apply(x) as zoo.Tensor,
-          tf: (x) => tl.apply(x) as tf.Tensor,
-        });
-        // The symbolic shape agrees with what the layer computes.
-        const sym = zooLayer(c.kind, c.args).apply(zoo.input({ shape: shape.slice(1) }));
-        const eager = zoo.tidy(() => (zl.apply(zoo.zeros(shape)) as zoo.Tensor).shape);
-        expect(sym.shape).toEqual([null, ...eager.slice(1)]);
-      });
-    }
+    for (const shape of c.shapes ?? ODD) it(label(c, shape), () => checkLayerCase(c, shape));
   }
 
   it('GlobalAveragePooling1D averages only the unmasked steps, as Keras; the mask stops there', () => {

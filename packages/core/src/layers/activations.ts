@@ -17,6 +17,7 @@ import {
   initializerToConfig,
 } from './initializers.js';
 import {
+  firstInput,
   fmtShape,
   getRegularizer,
   Layer,
@@ -26,10 +27,6 @@ import {
   regularizerFromConfig,
   type Shape,
 } from './layer.js';
-
-function one(inputs: Tensor | Tensor[]): Tensor {
-  return Array.isArray(inputs) ? inputs[0] : inputs;
-}
 
 function finiteNumber(owner: string, what: string, v: unknown, min: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
@@ -70,7 +67,7 @@ export class ReLU extends ElementwiseLayer {
     return ReLU.className;
   }
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = one(inputs);
+    const x = firstInput(inputs);
     const max = this.maxValue;
     return max === null ? relu(x) : tidy(() => minimum(relu(x), max));
   }
@@ -97,7 +94,7 @@ export class LeakyReLU extends ElementwiseLayer {
     return LeakyReLU.className;
   }
   call(inputs: Tensor | Tensor[]): Tensor {
-    return leakyRelu(one(inputs), this.alpha);
+    return leakyRelu(firstInput(inputs), this.alpha);
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), alpha: this.alpha };
@@ -167,7 +164,7 @@ export class PReLU extends ElementwiseLayer {
     this.built = true;
   }
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = one(inputs);
+    const x = firstInput(inputs);
     const want = this.alpha!.shape;
     if (x.rank !== want.length + 1 || want.some((d, i) => d !== 1 && d !== x.shape[i + 1])) {
       throw new Error(
@@ -211,7 +208,7 @@ export class ELU extends ElementwiseLayer {
     return ELU.className;
   }
   call(inputs: Tensor | Tensor[]): Tensor {
-    return elu(one(inputs), this.alpha);
+    return elu(firstInput(inputs), this.alpha);
   }
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), alpha: this.alpha };
@@ -236,7 +233,7 @@ export class ThresholdedReLU extends ElementwiseLayer {
     return ThresholdedReLU.className;
   }
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = one(inputs);
+    const x = firstInput(inputs);
     return tidy(() => mul(x, greaterEqualMask(x, this.theta, true)));
   }
   override getConfig(): Record<string, unknown> {
@@ -269,7 +266,7 @@ export class Softmax extends ElementwiseLayer {
     return Softmax.className;
   }
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = one(inputs);
+    const x = firstInput(inputs);
     const axis = this.axis < 0 ? this.axis + x.rank : this.axis;
     if (axis < 1 || axis >= x.rank) {
       throw new Error(

@@ -17,6 +17,7 @@ import {
 import { baseArgs } from './core.js';
 import {
   type CallArgs,
+  firstInput,
   fmtShape,
   Layer,
   type LayerArgs,
@@ -121,7 +122,7 @@ export class Conv1D extends BaseConv {
   }
 
   call(inputs: Tensor | Tensor[], args: CallArgs): Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const x = firstInput(inputs);
     if (x.rank !== 3 || x.shape[2] !== this.inChannels) {
       throw new Error(
         `${this.name}: expected input of shape [batch, steps, ${this.inChannels}], got ${fmt(x.shape)}`,
@@ -219,7 +220,7 @@ abstract class Pooling1D extends Layer {
   }
 
   protected pool(inputs: Tensor | Tensor[], op: typeof maxPool): Tensor {
-    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const x = firstInput(inputs);
     sequence(this.name, x.shape);
     this.computeOutputShape(x.shape as Shape);
     const [b, steps, c] = x.shape;

@@ -62,13 +62,15 @@ export type ActivationIdentifier =
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
+// Composite activations run in tidy, so their intermediates are freed (a tape keeps what its
+// backward pass needs); single ops need no scope.
 const ACTIVATIONS: Record<ActivationIdentifier, (x: Tensor) => Tensor> = {
   linear: (x) => x,
   relu,
   relu6,
   sigmoid,
   // clip(0.2x + 0.5, 0, 1), as TF.js and Keras 2
-  hardSigmoid: (x) => minimum(maximum(add(mul(x, 0.2), 0.5), 0), 1),
+  hardSigmoid: (x) => tidy(() => minimum(maximum(add(mul(x, 0.2), 0.5), 0), 1)),
   tanh,
   softmax: (x) => softmax(x),
   logSoftmax: (x) => logSoftmax(x),
@@ -76,13 +78,15 @@ const ACTIVATIONS: Record<ActivationIdentifier, (x: Tensor) => Tensor> = {
   selu,
   softplus,
   softsign,
-  swish: (x) => mul(x, sigmoid(x)),
-  mish: (x) => mul(x, tanh(softplus(x))),
+  swish: (x) => tidy(() => mul(x, sigmoid(x))),
+  mish: (x) => tidy(() => mul(x, tanh(softplus(x)))),
   // x·Φ(x) with the normal CDF from erf, as TF.js's 'gelu'
-  gelu: (x) => mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1)),
+  gelu: (x) => tidy(() => mul(mul(x, 0.5), add(erf(mul(x, Math.SQRT1_2)), 1))),
   // the tanh approximation, TF.js's 'gelu_new'
   geluNew: (x) =>
-    mul(mul(x, 0.5), add(tanh(mul(add(x, mul(pow(x, 3), 0.044715)), SQRT_2_OVER_PI)), 1)),
+    tidy(() =>
+      mul(mul(x, 0.5), add(tanh(mul(add(x, mul(pow(x, 3), 0.044715)), SQRT_2_OVER_PI)), 1)),
+    ),
   leakyRelu: (x) => leakyRelu(x),
 };
 
@@ -119,9 +123,7 @@ export function getActivation(
 
 /** Applies a named activation with its gradient. */
 export function activate(x: Tensor, name: ActivationIdentifier): Tensor {
-  // Composite activations (swish, gelu, ...) free their intermediates; a tape keeps what its
-  // backward pass needs.
-  return tidy(() => ACTIVATIONS[name](x));
+  return ACTIVATIONS[name](x);
 }
 
 /** Options of {@link input}. */

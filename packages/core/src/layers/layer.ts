@@ -28,6 +28,11 @@ export function weightsChanged(): void {
 /** A shape whose batch (first) dimension may be unknown (null). */
 export type Shape = (number | null)[];
 
+/** The input a single-input layer works on (the first of a list). @internal */
+export function firstInput(inputs: Tensor | Tensor[]): Tensor {
+  return Array.isArray(inputs) ? inputs[0] : inputs;
+}
+
 /** Formats a symbolic shape like Keras: `[null,784]`. */
 export function fmtShape(s: readonly (number | null)[]): string {
   return `[${s.map((d) => (d === null ? 'null' : String(d))).join(',')}]`;

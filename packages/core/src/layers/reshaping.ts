@@ -12,6 +12,7 @@ import { checkFormat } from './conv.js';
 import { baseArgs } from './core.js';
 import {
   type CallArgs,
+  firstInput,
   fmtShape,
   Layer,
   type LayerArgs,
@@ -19,10 +20,6 @@ import {
   registerLayer,
   type Shape,
 } from './layer.js';
-
-function one(inputs: Tensor | Tensor[]): Tensor {
-  return Array.isArray(inputs) ? inputs[0] : inputs;
-}
 
 /** Options of {@link Reshape}. */
 export interface ReshapeArgs extends LayerArgs {
@@ -80,7 +77,7 @@ export class Reshape extends Layer {
     return [s[0], ...this.resolve(s, size)];
   }
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = one(inputs);
+    const x = firstInput(inputs);
     const size = x.shape.slice(1).reduce((a, b) => a * b, 1);
     return reshape(x, [x.shape[0], ...(this.resolve(x.shape, size) as number[])]);
   }
@@ -127,7 +124,7 @@ export class Permute extends Layer {
     return [s[0], ...this.dims.map((d) => s[d])];
   }
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = one(inputs);
+    const x = firstInput(inputs);
     this.check(x.rank, fmt(x.shape));
     return transpose(x, [0, ...this.dims]);
   }
@@ -167,7 +164,7 @@ export class RepeatVector extends Layer {
     return [s[0], this.n, s[1]];
   }
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = one(inputs);
+    const x = firstInput(inputs);
     this.check(x.rank, fmt(x.shape));
     return tidy(() => tile(expandDims(x, 1), [1, this.n, 1]));
   }
@@ -193,7 +190,7 @@ abstract class GlobalPooling1D extends Layer {
     }
   }
   protected input(inputs: Tensor | Tensor[]): Tensor {
-    const x = one(inputs);
+    const x = firstInput(inputs);
     if (x.rank !== 3) {
       throw new Error(
         `${this.name}: expected input of rank 3 [batch, steps, features], got ${fmt(x.shape)}`,
